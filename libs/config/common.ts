@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { envDuration, envInt, envList, envString } from './env.ts';
+
+/**
+ * Variables every service reads the same way. Each service's config schema
+ * spreads these in and adds its own (see services/<name>/config.ts); the
+ * README configuration table lists them all.
+ */
+export const commonEnv = {
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KAFKA_BROKERS: envList('127.0.0.1:9092'),
+  KAFKA_CLIENT_ID: envString('driftline'),
+  CLICKHOUSE_URL: z.url().optional(),
+  CLICKHOUSE_USER: z.string().optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  CLICKHOUSE_DATABASE: z.string().default('default'),
+  CLICKHOUSE_DATA_DIR: envString('.driftline/clickhouse'),
+  TOPIC_PREDICTIONS: envString('driftline.predictions'),
+  TOPIC_LABELS: envString('driftline.labels'),
+  TOPIC_ALERTS: envString('driftline.alerts'),
+  TOPIC_DEAD_LETTER: envString('driftline.dead-letter'),
+  SHUTDOWN_DEADLINE: envDuration('30s'),
+};
+
+export const sinkEnv = {
+  SINK_GROUP_ID: envString('driftline.raw-sink'),
+  SINK_BATCH_ROWS: envInt(5_000, 1, 1_000_000),
+  SINK_BATCH_MAX_WAIT: envDuration('1s'),
+  SINK_MAX_BUFFERED_ROWS: envInt(50_000, 1, 10_000_000),
+};
+
+export const commonConfigSchema = z.object(commonEnv);
+export type CommonConfig = z.infer<typeof commonConfigSchema>;

@@ -1,0 +1,56 @@
+import { DriftlineError } from '../errors/errors.ts';
+import { contracts, type ContractName, type EventOf } from './registry.ts';
+
+/** Messages above this size are rejected before parsing (DoS guard). */
+export const MAX_MESSAGE_BYTES = 1_000_000;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: DriftlineError };
+
+/**
+ * Decodes one message value against a contract. Never throws: any problem —
+ * empty, oversize, non-UTF-8, not JSON, unsupported schema_version, schema
+ * violation — becomes a DECODE_FAILED error whose message names the first
+ * offending field, ready for the dead-letter topic.
+ */
+export function decodeEvent<C extends ContractName>(contract: C, value: Buffer | null): DecodeResult<EventOf<C>> {
+  const fail = (reason: string) => ({ ok: false as const, error: new DriftlineError('DECODE_FAILED', reason) });
+  if (value === null || value.length === 0) return fail('empty message value');
+  if (value.length > MAX_MESSAGE_BYTES) return fail(`message of ${value.length} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit`);
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return fail('message value is not valid UTF-8');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return fail(`message value is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('message value is not a JSON object');
+  const spec = contracts[contract];
+  const version = (json as { schema_version?: unknown }).schema_version;
+  if (!(spec.versions as readonly unknown[]).includes(version)) {
+    return fail(`unsupported schema_version ${JSON.stringify(version)} for ${spec.topic} (accepted: ${spec.versions.join(', ')})`);
+  }
+  const parsed = spec.schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return fail(`${where}: ${issue.message}`);
+  }
+  return { ok: true, value: parsed.data as EventOf<C> };
+}
+
+/** Encodes an event after validating it: producers never emit what consumers would reject. */
+export function encodeEvent<C extends ContractName>(contract: C, event: EventOf<C>): Buffer {
+  const parsed = contracts[contract].schema.safeParse(event);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DriftlineError('VALIDATION_FAILED', `refusing to publish an invalid ${contract} event: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return Buffer.from(JSON.stringify(parsed.data));
+}

@@ -1,0 +1,47 @@
+/**
+ * `npx driftline <command>`: one entry point, one small module per command.
+ * Each command module exports `run(argv, io)` and resolves to an exit code:
+ * 0 success, 1 failure at run time, 2 bad usage or bad input.
+ */
+import { messageOf } from '../../libs/errors/errors.ts';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  run: { summary: 'start the local stack (broker, migrations, sink) and a small generator; print what landed', load: async () => (await import('./run-command.ts')).run },
+  migrate: { summary: 'apply ClickHouse migrations', load: async () => (await import('./migrate-command.ts')).run },
+};
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: driftline <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name ? 0 : 2;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    io.stderr(`driftline: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await entry.load())(rest, io);
+  } catch (err) {
+    io.stderr(`driftline ${name}: ${messageOf(err)}\n`);
+    return 1;
+  }
+}
