@@ -54,7 +54,7 @@ export function* generatePredictions(count: number, options: GeneratorOptions): 
 }
 
 /** Publishes events in chunks, keyed by prediction_id; resolves when all are acknowledged. */
-export async function publishPredictions(producer: Producer, topic: string, events: Iterable<PredictionEvent>, chunk = 1_000): Promise<number> {
+export async function publishPredictions(producer: Producer, topic: string, events: Iterable<PredictionEvent>, chunk = 500): Promise<number> {
   let sent = 0;
   let messages: Array<{ key: string; value: Buffer }> = [];
   for (const event of events) {

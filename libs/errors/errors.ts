@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'INPUT_INVALID'
   | 'NOT_FOUND'
   | 'MODEL_INVALID'
+  | 'INFERENCE_FAILED'
+  | 'NOT_READY'
   | 'UNAUTHORIZED';
 
 export interface DriftlineErrorOptions {

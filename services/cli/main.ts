@@ -14,6 +14,8 @@ export type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   run: { summary: 'start the local stack (broker, migrations, sink) and a small generator; print what landed', load: async () => (await import('./run-command.ts')).run },
+  drift: { summary: 'offline drift report: --reference A.csv --current B.csv [--json] [--html out.html]', load: async () => (await import('./drift-command.ts')).run },
+  serve: { summary: 'run the serving node (local broker; demo model if the repository is empty) until Ctrl-C', load: async () => (await import('./serve-command.ts')).run },
   migrate: { summary: 'apply ClickHouse migrations', load: async () => (await import('./migrate-command.ts')).run },
 };
 

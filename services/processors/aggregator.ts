@@ -1,0 +1,30 @@
+import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
+
+/** The window a chunk belongs to. */
+export interface WindowKey {
+  model: string;
+  modelVersion: string;
+  windowStartMs: number;
+  windowEndMs: number;
+}
+
+/** One encoded piece of window state, stored as a processor_chunks row. */
+export interface EncodedPart {
+  /** e.g. 'slo', 'validation', 'drift:income'. */
+  part: string;
+  state: string;
+}
+
+/**
+ * A per-window aggregation that runs on every event. Its delta state must be
+ * mergeable (associative, commutative, deterministic) because a window's
+ * final state is the merge of many deltas — checkpoint chunks from several
+ * partitions and instances. Deltas live in memory only between checkpoints.
+ */
+export interface WindowAggregator<Delta = unknown> {
+  /** Stable name, the prefix of its parts. */
+  readonly name: string;
+  create(window: WindowKey): Delta;
+  add(delta: Delta, event: PredictionEvent): void;
+  encode(delta: Delta): EncodedPart[];
+}

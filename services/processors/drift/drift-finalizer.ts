@@ -1,0 +1,132 @@
+import type { ClickHouseClient } from '../../../libs/clickhouse/client.ts';
+import type { Logger } from '../../../libs/logging/logger.ts';
+import { loadProfile, type StoredProfile } from '../../../libs/profiles/profile-store.ts';
+import { referenceColumnState } from '../../../libs/profiles/reference-profile.ts';
+import { computeColumnReport, type ColumnReport } from '../../../libs/stats/column-report.ts';
+import { decideDatasetDrift, resolveThresholds, type DriftThresholds } from '../../../libs/stats/drift-decision.ts';
+import type { ColumnState } from '../../../libs/stats/partial-state.ts';
+import type { AlertSignal, ClosedWindow, WindowFinalizer } from '../window-finalizer.ts';
+import { decodeFeatureDelta, mergeFeatureDeltas } from './column-codec.ts';
+
+export interface DriftPolicy {
+  /** Thresholds for every feature of every model (defaults: Evidently's). */
+  thresholds?: Partial<DriftThresholds>;
+  /** Per model, per feature overrides: { credit: { income: { wassersteinNormed: 0.2 } } }. */
+  featureThresholds?: Record<string, Record<string, Partial<DriftThresholds>>>;
+  bins?: number;
+  /** Profiles are re-read at most this often per model version. */
+  profileCacheMs?: number;
+}
+
+/**
+ * Drift of a closed window: for each feature of the reference profile, the
+ * merged window values against the reference with the statistics library's
+ * conventions (PSI, KS, chi-square, normed Wasserstein, Jensen–Shannon and
+ * the default decision), written to drift_metrics; the dataset verdict to
+ * drift_windows. Missing rate = 1 − values present / window events (absent
+ * and null features alike). Features not in the profile are the validation
+ * processor's business, not drift's.
+ */
+export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logger: Logger; policy?: DriftPolicy }): WindowFinalizer {
+  const policy = deps.policy ?? {};
+  const cache = new Map<string, { at: number; profile: StoredProfile | undefined }>();
+
+  async function profileFor(model: string, version: string, nowMs: number): Promise<StoredProfile | undefined> {
+    const key = `${model}\u0000${version}`;
+    const hit = cache.get(key);
+    if (hit && nowMs - hit.at < (policy.profileCacheMs ?? 30_000)) return hit.profile;
+    const profile = await loadProfile(deps.clickhouse, model, version);
+    cache.set(key, { at: nowMs, profile });
+    return profile;
+  }
+
+  return {
+    name: 'drift',
+    async finalize(window: ClosedWindow, nowMs: number): Promise<AlertSignal[]> {
+      const stored = await profileFor(window.model, window.modelVersion, nowMs);
+      if (!stored) {
+        deps.logger.debug({ model: window.model, version: window.modelVersion }, 'no reference profile; drift not computed');
+        return [];
+      }
+      const parts = await window.readParts('drift:');
+      const columnThresholds = policy.featureThresholds?.[window.model];
+      const reports: ColumnReport[] = [];
+      for (const [name, feature] of Object.entries(stored.profile.features)) {
+        const states = (parts.get(`drift:${name}`) ?? []).map(decodeFeatureDelta);
+        const merged = mergeFeatureDeltas(states);
+        let current: ColumnState;
+        if (feature.kind === 'numerical') {
+          current = merged.numeric;
+          current.missing = Math.max(0, window.events - merged.numeric.count);
+        } else {
+          // Numbers sent for a categorical feature count as their text.
+          current = merged.categorical;
+          for (let i = 0; i < merged.numeric.count; i++) {
+            const k = String(merged.numeric.values[i]);
+            current.counts.set(k, (current.counts.get(k) ?? 0) + 1);
+          }
+          let present = 0;
+          for (const c of current.counts.values()) present += c;
+          current.missing = Math.max(0, window.events - present);
+        }
+        reports.push(computeColumnReport(name, referenceColumnState(feature), current, { bins: policy.bins, thresholds: policy.thresholds, columnThresholds }));
+      }
+      const thresholds = resolveThresholds(policy.thresholds);
+      const verdict = decideDatasetDrift(reports.flatMap((r) => (r.drift ? [r.drift.drifted] : [])), thresholds);
+      const common = { model: window.model, model_version: window.modelVersion, window_start: window.windowStartMs, window_end: window.windowEndMs, profile_version: stored.profileVersion, computed_at: nowMs };
+      await deps.clickhouse.insert({
+        table: 'drift_metrics',
+        format: 'JSONEachRow',
+        values: reports.map((r) => ({
+          ...common,
+          feature: r.name,
+          kind: r.kind,
+          reference_count: r.referenceCount,
+          current_count: r.currentCount,
+          missing_rate: r.missing.current,
+          psi: r.psi,
+          ks_statistic: r.ks?.statistic ?? null,
+          ks_p_value: r.ks?.pValue ?? null,
+          wasserstein_normed: r.wassersteinNormed,
+          chi2_statistic: r.chiSquare?.statistic ?? null,
+          chi2_p_value: r.chiSquare?.pValue ?? null,
+          chi2_dof: r.chiSquare?.dof ?? null,
+          jensen_shannon: r.jensenShannon,
+          drift_method: r.drift?.method ?? '',
+          drift_score: r.drift?.score ?? null,
+          threshold: r.drift?.threshold ?? null,
+          drifted: r.drift?.drifted ? 1 : 0,
+          message: r.message ?? '',
+        })),
+      });
+      const drifted = reports.filter((r) => r.drift?.drifted);
+      await deps.clickhouse.insert({
+        table: 'drift_windows',
+        format: 'JSONEachRow',
+        values: [{ ...common, events: window.events, late_events: window.lateEvents, features: reports.length, drifted_features: drifted.length, drift_share: verdict.driftShare, dataset_drift: verdict.datasetDrift ? 1 : 0 }],
+      });
+      // One alert condition per feature, plus the dataset verdict.
+      const signals: AlertSignal[] = reports
+        .filter((r) => r.drift)
+        .map((r) => ({
+          kind: 'drift',
+          model: window.model,
+          condition: `drift/${window.model}/${r.name}`,
+          severity: 'ticket',
+          firing: r.drift!.drifted,
+          summary: `${r.name}: ${r.drift!.method} ${r.drift!.score.toPrecision(4)} vs threshold ${r.drift!.threshold} (PSI ${r.psi?.toFixed(3)})`,
+          details: { feature: r.name, method: r.drift!.method, score: r.drift!.score, threshold: r.drift!.threshold, psi: r.psi, window_start: window.windowStartMs, model_version: window.modelVersion },
+        }));
+      signals.push({
+        kind: 'drift',
+        model: window.model,
+        condition: `drift/${window.model}/dataset`,
+        severity: 'ticket',
+        firing: verdict.datasetDrift,
+        summary: `${drifted.length} of ${reports.length} features drifted (share ${verdict.driftShare.toFixed(2)})`,
+        details: { drifted: drifted.map((r) => r.name), drift_share: verdict.driftShare, window_start: window.windowStartMs, model_version: window.modelVersion },
+      });
+      return signals;
+    },
+  };
+}

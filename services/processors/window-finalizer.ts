@@ -1,0 +1,153 @@
+import { queryRows, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
+import { messageOf } from '../../libs/errors/errors.ts';
+import type { Logger } from '../../libs/logging/logger.ts';
+import type { WindowKey } from './aggregator.ts';
+
+/** What a finalizer gets for one closed window. */
+export interface ClosedWindow extends WindowKey {
+  events: number;
+  lateEvents: number;
+  /** Every chunk state of this window whose part starts with `prefix`, grouped by part. */
+  readParts(prefix: string): Promise<Map<string, string[]>>;
+}
+
+/** A condition an alert manager tracks: firing or not, after one window. */
+export interface AlertSignal {
+  kind: 'drift' | 'validation' | 'slo';
+  model: string;
+  condition: string;
+  severity: 'page' | 'ticket' | 'info';
+  firing: boolean;
+  summary: string;
+  details: Record<string, unknown>;
+}
+
+/** Turns a closed window's merged state into output rows; returns alert signals. */
+export interface WindowFinalizer {
+  readonly name: string;
+  finalize(window: ClosedWindow, nowMs: number): Promise<AlertSignal[]>;
+}
+
+export interface FinalizerOptions {
+  clickhouse: ClickHouseClient;
+  pipeline: string;
+  topic: string;
+  finalizers: readonly WindowFinalizer[];
+  /** Partitions whose last checkpoint is older than this do not hold the global watermark back. */
+  idleTimeoutMs: number;
+  logger: Logger;
+  onSignals?: (signals: AlertSignal[]) => Promise<void>;
+  clock?: () => number;
+}
+
+const toDateTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+/**
+ * Closes windows across partitions and instances. The global watermark is
+ * the smallest checkpointed watermark over the partitions with recent
+ * checkpoints; every window ending at or before it is computed from the
+ * merge of all its chunks, and recomputed whenever a newer chunk arrives.
+ * Safe to run in every instance at once: outputs are ReplacingMergeTree rows
+ * keyed by window, and the merge does not depend on who computes it.
+ */
+export function createWindowFinalizer(options: FinalizerOptions) {
+  const clock = options.clock ?? Date.now;
+  const log = options.logger.child({ component: 'finalizer', pipeline: options.pipeline });
+  const base = { pipeline: options.pipeline, topic: options.topic };
+
+  async function globalWatermark(): Promise<number | undefined> {
+    const rows = await queryRows<{ state: string; age_ms: string }>(
+      options.clickhouse,
+      `SELECT state, dateDiff('millisecond', inserted_at, now64(3)) AS age_ms FROM processor_chunks FINAL
+        WHERE pipeline = {pipeline:String} AND topic = {topic:String} AND part = 'checkpoint'`,
+      base,
+    );
+    const parsed = rows
+      .map((r) => ({ maxEvent: (JSON.parse(r.state) as { max_event_ms: number | null }).max_event_ms, ageMs: Number(r.age_ms) }))
+      .filter((r) => r.maxEvent !== null) as Array<{ maxEvent: number; ageMs: number }>;
+    if (parsed.length === 0) return undefined;
+    const active = parsed.filter((r) => r.ageMs <= options.idleTimeoutMs);
+    const considered = active.length > 0 ? active : parsed;
+    return Math.min(...considered.map((r) => r.maxEvent));
+  }
+
+  async function readyWindows(watermarkMs: number, allowedLatenessMs: number, force: boolean) {
+    return queryRows<{ model: string; model_version: string; ws: string; we: string; events: string; late: string; newest: string; chunks: string }>(
+      options.clickhouse,
+      `SELECT c.model AS model, c.model_version AS model_version,
+              toUnixTimestamp64Milli(c.window_start) AS ws, toUnixTimestamp64Milli(any(c.window_end)) AS we,
+              sum(c.events) AS events, sum(c.late_events) AS late,
+              toString(max(c.inserted_at)) AS newest, count() AS chunks
+         FROM processor_chunks AS c FINAL
+        WHERE c.pipeline = {pipeline:String} AND c.topic = {topic:String} AND c.part = 'meta'
+          AND ({force:UInt8} = 1 OR c.window_end <= fromUnixTimestamp64Milli({wm:Int64}, 'UTC'))
+        GROUP BY c.model, c.model_version, c.window_start
+       HAVING (model, model_version, c.window_start, max(c.inserted_at)) NOT IN (
+              SELECT model, model_version, window_start, newest_chunk_at FROM window_finalizations FINAL
+               WHERE pipeline = {pipeline:String})
+        ORDER BY ws`,
+      { ...base, wm: Math.floor(watermarkMs - allowedLatenessMs), force: force ? 1 : 0 },
+    );
+  }
+
+  async function finalizeWindow(row: Awaited<ReturnType<typeof readyWindows>>[number]): Promise<AlertSignal[]> {
+    const window: ClosedWindow = {
+      model: row.model,
+      modelVersion: row.model_version,
+      windowStartMs: Number(row.ws),
+      windowEndMs: Number(row.we),
+      events: Number(row.events),
+      lateEvents: Number(row.late),
+      readParts: async (prefix) => {
+        const parts = await queryRows<{ part: string; state: string }>(
+          options.clickhouse,
+          `SELECT part, state FROM processor_chunks FINAL
+            WHERE pipeline = {pipeline:String} AND topic = {topic:String} AND model = {model:String} AND model_version = {version:String}
+              AND window_start = fromUnixTimestamp64Milli({ws:Int64}, 'UTC') AND startsWith(part, {prefix:String})
+            ORDER BY part, partition, chunk_offset`,
+          { ...base, model: row.model, version: row.model_version, ws: Number(row.ws), prefix },
+        );
+        const grouped = new Map<string, string[]>();
+        for (const p of parts) {
+          const list = grouped.get(p.part) ?? [];
+          list.push(p.state);
+          grouped.set(p.part, list);
+        }
+        return grouped;
+      },
+    };
+    const now = clock();
+    const signals: AlertSignal[] = [];
+    for (const f of options.finalizers) signals.push(...(await f.finalize(window, now)));
+    await options.clickhouse.insert({
+      table: 'window_finalizations',
+      values: [{ pipeline: options.pipeline, model: row.model, model_version: row.model_version, window_start: Number(row.ws), newest_chunk_at: row.newest, chunks: Number(row.chunks), finalized_at: now }],
+      format: 'JSONEachRow',
+    });
+    return signals;
+  }
+
+  return {
+    /**
+     * Computes every window that is ready (or every window with `force`,
+     * e.g. at the end of a bounded replay). Returns how many it computed.
+     */
+    async runOnce(allowedLatenessMs: number, force = false): Promise<number> {
+      const watermark = await globalWatermark();
+      if (watermark === undefined && !force) return 0;
+      const windows = await readyWindows(watermark ?? 0, allowedLatenessMs, force);
+      let done = 0;
+      for (const w of windows) {
+        try {
+          const signals = await finalizeWindow(w);
+          if (signals.length > 0) await options.onSignals?.(signals);
+          done++;
+        } catch (err) {
+          log.error({ model: w.model, window: toDateTime(Number(w.ws)), err: messageOf(err) }, 'window finalization failed; will retry');
+        }
+      }
+      return done;
+    },
+  };
+}
+export type WindowFinalizerRunner = ReturnType<typeof createWindowFinalizer>;
