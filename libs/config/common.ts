@@ -31,3 +31,18 @@ export const sinkEnv = {
 
 export const commonConfigSchema = z.object(commonEnv);
 export type CommonConfig = z.infer<typeof commonConfigSchema>;
+
+export const processorsEnv = {
+  PROCESSORS_GROUP_ID: envString('driftline.processors'),
+  /** Tumbling event-time window size. */
+  PROCESSORS_WINDOW: envDuration('1m'),
+  /** Watermark = max event time − this; events later than that are counted as late. */
+  PROCESSORS_ALLOWED_LATENESS: envDuration('10s'),
+  PROCESSORS_CHECKPOINT_INTERVAL: envDuration('2s'),
+  PROCESSORS_CHECKPOINT_MAX_EVENTS: envInt(50_000, 1, 10_000_000),
+  PROCESSORS_FINALIZE_INTERVAL: envDuration('1s'),
+  /** Partitions without a checkpoint for this long stop holding the global watermark back. */
+  PROCESSORS_IDLE_TIMEOUT: envDuration('30s'),
+  /** Optional webhook receiving alert events (POST JSON, retried). */
+  ALERT_WEBHOOK_URL: z.url().optional(),
+};

@@ -23,10 +23,14 @@ export interface AlertManagerOptions {
  * keeps firing window after window yields ONE `firing` event, and one
  * `resolved` event (same alert_id) when it clears. Open alerts are read back
  * from the `alerts` table on first use, so a restart does not re-fire them.
+ * Signals about a window older than the newest one seen for a condition
+ * (an older window recomputed after late events) are ignored.
  */
 export function createAlertManager(options: AlertManagerOptions) {
   const log = options.logger.child({ component: 'alerts' });
   let open: Map<string, string> | undefined;
+  /** Newest window applied per condition: a recomputed older window (late chunks) must not flip the state back. */
+  const newestWindow = new Map<string, number>();
   const stats = { fired: 0, resolved: 0, webhookFailures: 0 };
 
   async function openAlerts(): Promise<Map<string, string>> {
@@ -68,6 +72,8 @@ export function createAlertManager(options: AlertManagerOptions) {
       const current = await openAlerts();
       const events: AlertEvent[] = [];
       for (const s of signals) {
+        if (s.windowStartMs < (newestWindow.get(s.condition) ?? -Infinity)) continue;
+        newestWindow.set(s.condition, s.windowStartMs);
         const openId = current.get(s.condition);
         if (s.firing && !openId) {
           const alertId = randomUUID();

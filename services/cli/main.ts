@@ -3,7 +3,10 @@
  * Each command module exports `run(argv, io)` and resolves to an exit code:
  * 0 success, 1 failure at run time, 2 bad usage or bad input.
  */
-import { messageOf } from '../../libs/errors/errors.ts';
+import { DriftlineError, messageOf } from '../../libs/errors/errors.ts';
+
+/** Errors caused by what the user gave us exit 2, like usage errors. */
+const INPUT_ERRORS = new Set(['CSV_INVALID', 'INPUT_INVALID', 'CONFIG_INVALID', 'VALIDATION_FAILED']);
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -16,6 +19,8 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   run: { summary: 'start the local stack (broker, migrations, sink) and a small generator; print what landed', load: async () => (await import('./run-command.ts')).run },
   drift: { summary: 'offline drift report: --reference A.csv --current B.csv [--json] [--html out.html]', load: async () => (await import('./drift-command.ts')).run },
   serve: { summary: 'run the serving node (local broker; demo model if the repository is empty) until Ctrl-C', load: async () => (await import('./serve-command.ts')).run },
+  process: { summary: 'run the stream processors (windowed drift, alerts) until Ctrl-C', load: async () => (await import('./process-command.ts')).run },
+  profile: { summary: 'store a reference profile: --model M --version V (--csv train.csv | --demo)', load: async () => (await import('./profile-command.ts')).run },
   migrate: { summary: 'apply ClickHouse migrations', load: async () => (await import('./migrate-command.ts')).run },
 };
 
@@ -44,6 +49,6 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return await (await entry.load())(rest, io);
   } catch (err) {
     io.stderr(`driftline ${name}: ${messageOf(err)}\n`);
-    return 1;
+    return err instanceof DriftlineError && INPUT_ERRORS.has(err.code) ? 2 : 1;
   }
 }

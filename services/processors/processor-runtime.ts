@@ -48,8 +48,10 @@ interface PartitionRun {
   lastOffset: number;
   checkpointOffset: number;
   lastCheckpointAt: number;
-  /** Serializes checkpoints of this partition (batch loop vs timer). */
+  /** Serializes checkpoints of this partition (batch loop vs close). */
   lock: Promise<void>;
+  /** Set when a rebalance took the partition away: nothing more may be written for it. */
+  revoked: boolean;
 }
 
 interface CheckpointState {
@@ -67,6 +69,13 @@ interface CheckpointState {
  * committed. On (re)assignment a partition restores its watermark and offset
  * from its checkpoint row and skips offsets at or below it, so a crash at
  * any moment neither loses nor double counts an event.
+ *
+ * Checkpoints are written only from inside eachBatch (and on close): kafkajs
+ * finishes a batch before it rejoins the group, so a partition's new owner
+ * can never restore while its old owner is still writing it. (A timer-driven
+ * checkpoint could, and was seen to double count during a rebalance.) On an
+ * idle partition the last events' chunks therefore wait for the next batch,
+ * or for close().
  */
 export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
   const log = options.logger.child({ component: 'processor', topic: options.topic, group: options.groupId });
@@ -75,7 +84,6 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
   const stats: ProcessorStats = { consumed: 0, late: 0, deadLettered: 0, replaysSkipped: 0, checkpoints: 0, checkpointFailures: 0 };
   let consumer: Consumer | undefined;
   let closing = false;
-  let timer: NodeJS.Timeout | undefined;
   let closePromise: Promise<void> | undefined;
   const inflight = new Set<Promise<void>>();
   let assigned = new Set<number>();
@@ -98,6 +106,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
       checkpointOffset: checkpoint.offset,
       lastCheckpointAt: clock(),
       lock: Promise.resolve(),
+      revoked: false,
     };
   }
 
@@ -108,6 +117,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
   }
 
   async function writeCheckpoint(run: PartitionRun): Promise<void> {
+    if (run.revoked) return;
     if (run.lastOffset <= run.checkpointOffset && run.pending.length === 0) return;
     const offset = run.lastOffset;
     const drained = run.buffer.drain().map((r) => ({ ...r, chunk_offset: offset }));
@@ -167,10 +177,13 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     let lastTaken: string | undefined;
     const size = options.windowSizeMs;
     for (const message of batch.messages) {
-      if (!payload.isRunning() || payload.isStale() || closing) break;
+      if (!payload.isRunning() || payload.isStale() || closing || run.revoked) break;
       lastTaken = message.offset;
       const offset = Number(message.offset);
-      if (offset <= run.checkpointOffset) {
+      // At or below lastOffset: a replay — of checkpointed work after a
+      // restart, or (when a rebalance let us keep the partition) of events
+      // still in our buffer, redelivered from the committed offset.
+      if (offset <= run.lastOffset) {
         stats.replaysSkipped++;
         continue;
       }
@@ -205,16 +218,11 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     await payload.heartbeat();
   }
 
-  function checkpointDue(): void {
-    for (const run of partitions.values()) {
-      if (run.lastOffset > run.checkpointOffset && clock() - run.lastCheckpointAt >= options.checkpointIntervalMs) {
-        checkpoint(run).catch(() => {});
-      }
-    }
-  }
-
   return {
     stats: (): ProcessorStats => ({ ...stats }),
+
+    /** Last offset read per partition this instance owns (tests, metrics). */
+    positions: (): ReadonlyMap<number, number> => new Map([...partitions].map(([p, r]) => [p, r.lastOffset])),
 
     /** Partitions this instance owns since the last rebalance. */
     assignedPartitions: (): ReadonlySet<number> => assigned,
@@ -229,7 +237,10 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
         for (const p of [...partitions.keys()]) {
           // A revoked partition's buffered deltas were never checkpointed;
           // its new owner restores from the last checkpoint and re-reads them.
-          if (!assigned.has(p)) partitions.delete(p);
+          if (!assigned.has(p)) {
+            partitions.get(p)!.revoked = true;
+            partitions.delete(p);
+          }
         }
         log.info({ assigned: [...assigned] }, 'joined consumer group');
       });
@@ -249,14 +260,12 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
           }
         },
       });
-      timer = setInterval(checkpointDue, Math.max(50, Math.floor(options.checkpointIntervalMs / 2)));
     },
 
     /** Stops intake, checkpoints every partition, commits, disconnects. Idempotent. */
     close(): Promise<void> {
       closePromise ??= (async () => {
         closing = true;
-        if (timer) clearInterval(timer);
         await Promise.allSettled([...inflight]);
         for (const run of partitions.values()) {
           try {

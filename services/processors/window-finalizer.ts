@@ -18,6 +18,8 @@ export interface AlertSignal {
   condition: string;
   severity: 'page' | 'ticket' | 'info';
   firing: boolean;
+  /** The window this verdict is about: only the newest window decides a condition's state. */
+  windowStartMs: number;
   summary: string;
   details: Record<string, unknown>;
 }

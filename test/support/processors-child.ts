@@ -64,14 +64,19 @@ await admin.connect();
 const ends = await admin.fetchTopicOffsets(topics.predictions);
 await admin.disconnect();
 const target = new Map(ends.map((e) => [e.partition, Number(e.high) - 1]));
+// Done when every partition has been read to its end by whichever instance owns it.
 for (;;) {
-  const rows = await queryRows<{ partition: number; state: string }>(
+  const read = new Map<number, number>();
+  // A partition finished and checkpointed by one instance may then move to
+  // another that never gets a batch for it: count its checkpoint too.
+  const checkpoints = await queryRows<{ partition: number; state: string }>(
     clickhouse,
     "SELECT partition, state FROM processor_chunks FINAL WHERE pipeline = {g:String} AND topic = {t:String} AND part = 'checkpoint'",
     { g: config.groupId, t: topics.predictions },
   );
-  const done = new Map(rows.map((r) => [Number(r.partition), (JSON.parse(r.state) as { offset: number }).offset]));
-  if ([...target].every(([p, last]) => last < 0 || (done.get(p) ?? -1) >= last)) break;
+  for (const c of checkpoints) read.set(Number(c.partition), (JSON.parse(c.state) as { offset: number }).offset);
+  for (const s of services) for (const [p, o] of s.runtime.positions()) read.set(p, Math.max(read.get(p) ?? -1, o));
+  if ([...target].every(([p, last]) => last < 0 || (read.get(p) ?? -1) >= last)) break;
   await new Promise((r) => setTimeout(r, 200));
 }
 for (const s of services) await s.close();
