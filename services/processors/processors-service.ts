@@ -8,6 +8,11 @@ import { createAlertManager, type AlertManager } from '../alerts/alert-manager.t
 import type { WindowAggregator } from './aggregator.ts';
 import { createDriftAggregator } from './drift/drift-aggregator.ts';
 import { createDriftFinalizer, type DriftPolicy } from './drift/drift-finalizer.ts';
+import { createSloAggregator, type SloPolicy } from './slo/slo-aggregator.ts';
+import { createSloFinalizer } from './slo/slo-finalizer.ts';
+import { createSchemaProvider } from './validation/schema-provider.ts';
+import { createValidationAggregator } from './validation/validation-aggregator.ts';
+import { createValidationFinalizer, type ValidationPolicy } from './validation/validation-finalizer.ts';
 import { createProcessorRuntime, type ProcessorRuntime } from './processor-runtime.ts';
 import { createWindowFinalizer, type WindowFinalizer } from './window-finalizer.ts';
 
@@ -21,6 +26,10 @@ export interface ProcessorsConfig {
   idleTimeoutMs: number;
   webhookUrl?: string | undefined;
   drift?: DriftPolicy;
+  /** SLO objectives per model (default for every other model: 100 ms @ 99%, 99.9% available, 30 d). */
+  slo?: SloPolicy;
+  /** Validation alert threshold (default rate 0.01) and schema refresh interval (default 30 s). */
+  validation?: ValidationPolicy;
   sessionTimeoutMs?: number;
 }
 
@@ -31,7 +40,7 @@ export interface ProcessorsDeps {
   logger: Logger;
   topics: TopicNames;
   config: ProcessorsConfig;
-  /** Extra aggregators/finalizers (validation, SLO) wired by the caller. */
+  /** Extra aggregators/finalizers wired by the caller (after drift, SLO and validation). */
   extra?: { aggregators: WindowAggregator[]; finalizers: WindowFinalizer[] };
   clock?: () => number;
 }
@@ -46,8 +55,15 @@ export interface ProcessorsDeps {
 export function createProcessorsService(deps: ProcessorsDeps) {
   const log = deps.logger.child({ component: 'processors' });
   const { config } = deps;
-  const aggregators: WindowAggregator[] = [createDriftAggregator(), ...(deps.extra?.aggregators ?? [])];
-  const finalizers: WindowFinalizer[] = [createDriftFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.drift }), ...(deps.extra?.finalizers ?? [])];
+  // Validation schemas are loaded before consuming starts (start()) and then refreshed on a timer: see schema-provider.ts.
+  const schemas = createSchemaProvider({ clickhouse: deps.clickhouse, logger: log });
+  const aggregators: WindowAggregator[] = [createDriftAggregator(), createSloAggregator(config.slo), createValidationAggregator(schemas), ...(deps.extra?.aggregators ?? [])];
+  const finalizers: WindowFinalizer[] = [
+    createDriftFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.drift }),
+    createSloFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.slo }),
+    createValidationFinalizer({ clickhouse: deps.clickhouse, logger: log, schemas, policy: config.validation }),
+    ...(deps.extra?.finalizers ?? []),
+  ];
   const alerts: AlertManager = createAlertManager({ clickhouse: deps.clickhouse, producer: deps.producer, topic: deps.topics.alerts, logger: log, webhookUrl: config.webhookUrl });
   const runtime: ProcessorRuntime = createProcessorRuntime({
     kafka: deps.kafka,
@@ -76,6 +92,7 @@ export function createProcessorsService(deps: ProcessorsDeps) {
   });
 
   let timer: NodeJS.Timeout | undefined;
+  let schemaTimer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let windowsFinalized = 0;
   const tick = () => {
@@ -92,6 +109,9 @@ export function createProcessorsService(deps: ProcessorsDeps) {
     alerts,
     stats: () => ({ ...runtime.stats(), windowsFinalized, alerts: alerts.stats() }),
     async start(): Promise<void> {
+      await schemas.refresh();
+      schemaTimer = setInterval(() => void schemas.refresh(), config.validation?.schemaRefreshMs ?? 30_000);
+      schemaTimer.unref();
       await runtime.start();
       timer = setInterval(tick, config.finalizeIntervalMs);
     },
@@ -106,6 +126,7 @@ export function createProcessorsService(deps: ProcessorsDeps) {
     finalizeReady: () => finalizer.runOnce(config.allowedLatenessMs),
     async close(): Promise<void> {
       if (timer) clearInterval(timer);
+      if (schemaTimer) clearInterval(schemaTimer);
       await running;
       await runtime.close();
     },

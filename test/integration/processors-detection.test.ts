@@ -91,7 +91,7 @@ describe('drift processor, live', () => {
       assert.equal(before[0]?.drifted, 0, `the window before the shift is not drifted (score ${before[0]?.score})`);
 
       await waitFor(async () => service.stats().alerts.fired > 0, 5_000);
-      const alerts = await queryRows<{ condition: string; state: string }>(clickhouse, "SELECT condition, state FROM alerts WHERE model = {model:String} AND condition LIKE '%/income' ORDER BY ts", { model });
+      const alerts = await queryRows<{ condition: string; state: string }>(clickhouse, "SELECT condition, state FROM alerts WHERE model = {model:String} AND kind = 'drift' AND condition LIKE '%/income' ORDER BY ts", { model });
       const history = await queryRows(clickhouse, "SELECT toUnixTimestamp64Milli(window_start) - {shift:Int64} AS rel_ws, current_count, drifted, round(drift_score, 3) AS score FROM drift_metrics FINAL WHERE model = {model:String} AND feature = 'income' ORDER BY window_start", { model, shift: shiftWindow });
       assert.deepEqual(alerts, [{ condition: `drift/${model}/income`, state: 'firing' }], `one firing alert for income, not one per window; windows: ${JSON.stringify(history)}`);
     } finally {

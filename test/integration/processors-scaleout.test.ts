@@ -94,6 +94,9 @@ before(async () => {
     const drift = base - start >= 3 * WINDOW_MS ? { numeric: { income: { scale: 1.6 } } } : undefined;
     const row = sampleRow(rng, drift) as unknown as PredictionEvent['features'];
     if (i % 997 === 0) row.income = null;
+    // A few values outside the reference profile's inferred schema, so validation's range and domain rules fire.
+    if (i % 499 === 0) row.home_ownership = 'houseboat';
+    if (i % 503 === 0) row.age = -5;
     const event: PredictionEvent = { schema_version: 1, prediction_id: newPredictionId(ts), model: MODELS[i % MODELS.length]!, model_version: '1', ts: Math.max(start, ts), features: row, outputs: { probability: 0.5 }, latency_ms: 1 + (i % 50), status: i % 101 === 0 ? 'error' : 'ok', node: 'n', execution_provider: 'cpu' };
     messages.push({ key: event.prediction_id, value: encodeEvent('predictions', event) });
   }
@@ -116,6 +119,13 @@ describe('stream processors: scale-out and crash safety', () => {
     assert.ok(windows.some((w) => Number(w.late_events) > 0), 'some events were late');
     const income = (baseline.drift_metrics as Array<{ feature: string; drifted: number; window_start: string }>).filter((r) => r.feature === 'income');
     assert.ok(income.some((r) => r.drifted === 1) && income.some((r) => r.drifted === 0), 'income drifts after the shift only');
+    const slo = baseline.slo_windows as Array<{ model: string; requests: string }>;
+    const onTime = windows.reduce((s, w) => s + Number(w.events), 0);
+    assert.equal(slo.filter((w) => w.model === MODELS[0]).reduce((s, w) => s + Number(w.requests), 0), onTime, 'slo_windows counts every on-time event');
+    assert.ok((baseline.slo_status as unknown[]).length > 0, 'SLO status evaluated');
+    const violations = baseline.validation_metrics as Array<{ rule: string; feature: string; violations: string }>;
+    assert.ok(violations.some((v) => v.rule === 'domain' && v.feature === 'home_ownership' && Number(v.violations) > 0), 'domain violations found');
+    assert.ok(violations.some((v) => v.rule === 'range' && v.feature === 'age' && Number(v.violations) > 0), 'range violations found');
   });
 
   it('three instances in one consumer group produce identical tables', async () => {

@@ -86,6 +86,9 @@ const dump = async (query: string) => queryRows<Record<string, unknown>>(clickho
 const tables = {
   drift_metrics: await dump('SELECT * EXCEPT computed_at FROM drift_metrics FINAL ORDER BY model, model_version, window_start, feature'),
   drift_windows: await dump('SELECT * EXCEPT computed_at FROM drift_windows FINAL ORDER BY model, model_version, window_start'),
+  slo_windows: await dump('SELECT * EXCEPT computed_at FROM slo_windows FINAL ORDER BY model, model_version, window_start'),
+  slo_status: await dump('SELECT * EXCEPT (computed_at, evaluated_at) FROM slo_status FINAL ORDER BY model, window_end'),
+  validation_metrics: await dump('SELECT * EXCEPT computed_at FROM validation_metrics FINAL ORDER BY model, model_version, window_start, rule, feature'),
   alerts: await dump("SELECT condition, state, count() AS n FROM alerts GROUP BY condition, state ORDER BY condition, state"),
 };
 await producer.disconnect();
