@@ -19,14 +19,12 @@ import { decodeEvent, encodeEvent } from '../../libs/contracts/decode.ts';
 import { newPredictionId } from '../../libs/contracts/prediction-id.ts';
 import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
 import { createKafka } from '../../libs/kafka/client.ts';
-import { createDeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
 import { ensureDriftlineTopics } from '../../libs/kafka/topology.ts';
 import { ensureLocalKafka, repoRoot } from '../../libs/local/local-services.ts';
 import { silentLogger } from '../../libs/logging/logger.ts';
 import { createRng } from '../../libs/model/random.ts';
-import { createDriftAggregator } from '../../services/processors/drift/drift-aggregator.ts';
-import { createProcessorRuntime } from '../../services/processors/processor-runtime.ts';
+import { createProcessorsService } from '../../services/processors/processors-service.ts';
 
 export interface ProcessorsBenchOptions {
   events?: number;
@@ -87,23 +85,18 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
   }
 
   async function processors(clickhouse: ClickHouseClient): Promise<number> {
-    const runtime = createProcessorRuntime({
+    const service = createProcessorsService({
       kafka,
       clickhouse,
-      deadLetters: createDeadLetterPublisher(producer, topics.deadLetter),
+      producer,
       logger,
-      topic: topics.predictions,
-      groupId: `${base}-proc-${Math.random()}`,
-      aggregators: [createDriftAggregator()],
-      windowSizeMs: 60_000,
-      allowedLatenessMs: 10_000,
-      checkpointIntervalMs: 2_000,
-      checkpointMaxEvents: 50_000,
+      topics,
+      config: { groupId: `${base}-proc-${Math.random()}`, windowSizeMs: 60_000, allowedLatenessMs: 10_000, checkpointIntervalMs: 2_000, checkpointMaxEvents: 50_000, finalizeIntervalMs: 1_000, idleTimeoutMs: 30_000 },
     });
     const t0 = performance.now();
-    await runtime.start();
-    while (runtime.stats().consumed < n) await new Promise((r) => setTimeout(r, 20));
-    await runtime.close(); // includes the final checkpoint of every partition
+    await service.start();
+    while (service.runtime.stats().consumed < n) await new Promise((r) => setTimeout(r, 20));
+    await service.close(); // includes the final checkpoint of every partition
     return performance.now() - t0;
   }
 
@@ -126,14 +119,14 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
   return [
     '## Stream processors vs bare consumer',
     '',
-    `${n.toLocaleString('en-US')} prediction events (3 models, 17 numeric + 3 categorical features, 6 partitions) on the local Kafka 3.9.1 broker. Both sides read the same topic from the beginning in one process, alternating, ${repeats} runs each, median reported. The bare consumer decodes and schema-validates every event; the processors also window them (1 min, 10 s lateness), aggregate exact drift deltas per feature and checkpoint them into the embedded ClickHouse (every 2 s per partition, plus a final checkpoint) before committing offsets.`,
+    `${n.toLocaleString('en-US')} prediction events (3 models, 17 numeric + 3 categorical features, 6 partitions) on the local Kafka 3.9.1 broker. Both sides read the same topic from the beginning in one process, alternating, ${repeats} runs each, median reported. The bare consumer decodes and schema-validates every event; the processors (drift, validation and SLO aggregators, as deployed) also window them (1 min, 10 s lateness), aggregate exact drift deltas per feature, validation and latency states, and checkpoint them into the embedded ClickHouse (every 2 s per partition, plus a final checkpoint) before committing offsets.`,
     '',
     `Run: \`node --import tsx test/bench/processors-bench.ts --events ${n} --repeats ${repeats}\``,
     '',
     '| consumer | median time | events/s | runs (ms) |',
     '|---|---|---|---|',
     `| bare kafkajs + decodeEvent | ${(median(bare) / 1000).toFixed(2)} s | ${Math.round(bareRate).toLocaleString('en-US')} | ${bare.map((x) => x.toFixed(0)).join(' / ')} |`,
-    `| processors (drift + checkpoints) | ${(median(proc) / 1000).toFixed(2)} s | ${Math.round(procRate).toLocaleString('en-US')} | ${proc.map((x) => x.toFixed(0)).join(' / ')} |`,
+    `| processors (drift + validation + SLO + checkpoints) | ${(median(proc) / 1000).toFixed(2)} s | ${Math.round(procRate).toLocaleString('en-US')} | ${proc.map((x) => x.toFixed(0)).join(' / ')} |`,
     '',
     `Ratio processors / bare: **${(procRate / bareRate).toFixed(2)}×** (target ≥ 0.7×). Peak RSS of the benchmark process: ${(rssPeak / 2 ** 20).toFixed(0)} MiB. Broker, client and ClickHouse share the machine's 2 cores, so events/s per core is about half the figure above.`,
     '',
