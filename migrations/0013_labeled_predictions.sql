@@ -26,7 +26,8 @@ ORDER BY (model, model_version, ts, prediction_id);
 -- Labels whose prediction was not found yet (the label came first, or the
 -- prediction is still in flight). Retried until the horizon passes; then the
 -- state becomes 'orphaned' (kept and counted). 'joined' rows close the entry.
--- The newest updated_at per (model, prediction_id, received_at) is the state: read FINAL.
+-- One entry per prediction (its newest label); the newest updated_at is
+-- the state: read FINAL.
 CREATE TABLE IF NOT EXISTS pending_labels
 (
     model          LowCardinality(String),
@@ -40,4 +41,4 @@ CREATE TABLE IF NOT EXISTS pending_labels
     updated_at     DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree(updated_at)
-ORDER BY (model, prediction_id, received_at);
+ORDER BY (model, prediction_id);
