@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -18,6 +18,7 @@ function reference(input: unknown): Reference {
   const path = join(dir, 'input.json');
   writeFileSync(path, JSON.stringify(input));
   const out = spawnSync('python3', [join(import.meta.dirname, '../../test/reference/quality_reference.py'), path], { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
   if (out.status !== 0) throw new Error(out.stderr);
   return JSON.parse(out.stdout) as Reference;
 }
