@@ -1,4 +1,5 @@
 import { DriftlineError } from '../errors/errors.ts';
+import { isExactPredictionEvent } from './prediction-fast-check.ts';
 import { contracts, type ContractName, type EventOf } from './registry.ts';
 
 /** Messages above this size are rejected before parsing (DoS guard). */
@@ -36,6 +37,8 @@ export function decodeEvent<C extends ContractName>(contract: C, value: Buffer |
   if (!(spec.versions as readonly unknown[]).includes(version)) {
     return fail(`unsupported schema_version ${JSON.stringify(version)} for ${spec.topic} (accepted: ${spec.versions.join(', ')})`);
   }
+  // Hot path: an exact, valid prediction event needs no zod pass (see prediction-fast-check.ts).
+  if (contract === 'predictions' && isExactPredictionEvent(json)) return { ok: true, value: json as EventOf<C> };
   const parsed = spec.schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
