@@ -22,7 +22,21 @@ export const commonEnv = {
   SHUTDOWN_DEADLINE: envDuration('30s'),
 };
 
+/**
+ * The /metrics, /healthz, /readyz server of a stream worker (sink,
+ * processors), which has no HTTP API of its own. Each worker has its own
+ * default port so that, in one machine, they do not collide; METRICS_PORT=0
+ * turns the server off. CONSUMER_LAG_INTERVAL: how often the consumer lag
+ * gauge is refreshed from the broker.
+ */
+export const metricsEnv = (defaultPort: number) => ({
+  METRICS_PORT: envInt(defaultPort, 0, 65_535),
+  METRICS_HOST: envString('0.0.0.0'),
+  CONSUMER_LAG_INTERVAL: envDuration('15s'),
+});
+
 export const sinkEnv = {
+  ...metricsEnv(9465),
   SINK_GROUP_ID: envString('driftline.raw-sink'),
   SINK_BATCH_ROWS: envInt(5_000, 1, 1_000_000),
   SINK_BATCH_MAX_WAIT: envDuration('1s'),
@@ -33,6 +47,7 @@ export const commonConfigSchema = z.object(commonEnv);
 export type CommonConfig = z.infer<typeof commonConfigSchema>;
 
 export const processorsEnv = {
+  ...metricsEnv(9464),
   PROCESSORS_GROUP_ID: envString('driftline.processors'),
   /** Tumbling event-time window size. */
   PROCESSORS_WINDOW: envDuration('1m'),

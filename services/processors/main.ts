@@ -3,7 +3,8 @@
  * container per instance; more instances join the same consumer group).
  * Reads config, opens connections, wires, and shuts down in order on
  * SIGINT/SIGTERM: stop intake and checkpoint (processors), then producer,
- * then ClickHouse.
+ * then ClickHouse, then the metrics server (METRICS_PORT: /metrics,
+ * /healthz, /readyz).
  */
 import { join } from 'node:path';
 import { createClickHouse } from '../../libs/clickhouse/client.ts';
@@ -12,9 +13,11 @@ import { parseEnv } from '../../libs/config/env.ts';
 import { createKafka } from '../../libs/kafka/client.ts';
 import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
 import { ensureDriftlineTopics, topicNamesFromConfig } from '../../libs/kafka/topology.ts';
+import { clickhouseCheck } from '../../libs/http/readiness.ts';
 import { shutdownInOrder } from '../../libs/lifecycle/shutdown.ts';
 import { repoRoot } from '../../libs/local/local-services.ts';
 import { createLogger } from '../../libs/logging/logger.ts';
+import { startWorkerMetrics } from '../../libs/metrics/worker-metrics.ts';
 import { processorsConfigFrom, processorsConfigSchema } from './config.ts';
 import { createProcessorsService } from './processors-service.ts';
 
@@ -28,17 +31,39 @@ export async function startProcessors(env: Record<string, string | undefined>) {
   await ensureDriftlineTopics(kafka, topics);
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
-  const service = createProcessorsService({ kafka, clickhouse, producer, logger, topics, config: processorsConfigFrom(config) });
+  const metrics = await startWorkerMetrics({
+    service: 'processors',
+    port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
+    lag: { kafka, groupId: config.PROCESSORS_GROUP_ID, topics: [topics.predictions], intervalMs: config.CONSUMER_LAG_INTERVAL },
+    ready: { clickhouse: clickhouseCheck(clickhouse) },
+    logger,
+  });
+  const service = createProcessorsService({ kafka, clickhouse, producer, logger, topics, config: processorsConfigFrom(config), onFlush: metrics.observeFlush('processor_chunks') });
   await service.start();
+  metrics.watch(() => {
+    const s = service.stats();
+    return {
+      eventsIn: { [topics.predictions]: s.consumed },
+      eventsOut: { [topics.alerts]: s.alerts.fired + s.alerts.resolved },
+      deadLettered: { [topics.predictions]: s.deadLettered },
+      lateEvents: { [topics.predictions]: s.late },
+      windowCloses: { [config.PROCESSORS_GROUP_ID]: s.windowsFinalized },
+    };
+  });
+  metrics.setReady(true);
   logger.info({ topic: topics.predictions, group: config.PROCESSORS_GROUP_ID }, 'processors started');
   return {
     service,
     close: () =>
       shutdownInOrder(
         [
+          { name: 'readiness off', run: () => metrics.setReady(false) },
           { name: 'processors (stop intake, checkpoint, commit)', run: () => service.close() },
           { name: 'producer', run: () => producer.disconnect() },
           { name: 'clickhouse', run: () => clickhouse.close() },
+          // Last, so the final counts can still be scraped while the processors drain.
+          { name: 'metrics (lag monitor, server)', run: () => metrics.close() },
         ],
         { deadlineMs: config.SHUTDOWN_DEADLINE, logger },
       ),

@@ -26,6 +26,8 @@ export interface ProcessorRuntimeOptions {
   /** Kafka consumer session timeout: how long a dead instance holds its partitions (default 30 s). */
   sessionTimeoutMs?: number;
   clock?: () => number;
+  /** Called after each successful checkpoint insert with its duration (flush latency metric). */
+  onCheckpoint?: (seconds: number, rows: number) => void;
   /** Test hook: called after a checkpoint insert, before the offset commit. */
   afterCheckpointInsert?: (partition: number) => Promise<void> | void;
 }
@@ -127,6 +129,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     const base = { pipeline: options.groupId, topic: options.topic, partition: run.partition };
     const values = chunks.map((c) => ({ ...base, ...c }));
     values.push({ ...base, chunk_offset: 0, model: '', model_version: '', window_start: 0, window_end: 0, part: 'checkpoint', events: 0, late_events: 0, state: JSON.stringify(state) });
+    const t0 = performance.now();
     try {
       await options.clickhouse.insert({
         table: 'processor_chunks',
@@ -141,6 +144,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
       log.warn({ partition: run.partition, err: messageOf(err), pendingRows: chunks.length }, 'checkpoint insert failed; will retry');
       throw new DriftlineError('CLICKHOUSE_UNAVAILABLE', `checkpoint of partition ${run.partition} failed: ${messageOf(err)}`, { retriable: true, cause: err });
     }
+    options.onCheckpoint?.((performance.now() - t0) / 1000, values.length);
     run.pending = [];
     run.checkpointOffset = offset;
     run.lastCheckpointAt = clock();

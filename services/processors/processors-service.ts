@@ -43,6 +43,8 @@ export interface ProcessorsDeps {
   /** Extra aggregators/finalizers wired by the caller (after drift, SLO and validation). */
   extra?: { aggregators: WindowAggregator[]; finalizers: WindowFinalizer[] };
   clock?: () => number;
+  /** Called after each checkpoint insert with its duration (flush latency metric). */
+  onFlush?: (seconds: number, rows: number) => void;
 }
 
 /**
@@ -79,6 +81,7 @@ export function createProcessorsService(deps: ProcessorsDeps) {
     checkpointMaxEvents: config.checkpointMaxEvents,
     sessionTimeoutMs: config.sessionTimeoutMs,
     clock: deps.clock,
+    onCheckpoint: deps.onFlush,
   });
   const finalizer = createWindowFinalizer({
     clickhouse: deps.clickhouse,

@@ -6,6 +6,7 @@ import type { DriftlineError } from '../../libs/errors/errors.ts';
 import { messageOf } from '../../libs/errors/errors.ts';
 import type { DeadLetterPublisher, DeadLetterSource } from '../../libs/kafka/dead-letter.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
+import { timeInserts } from '../../libs/metrics/pipeline-metrics.ts';
 import { OffsetTracker, partitionKey, type PartitionKey } from './offset-tracker.ts';
 import { toPredictionRow, type PredictionRow } from './prediction-row.ts';
 
@@ -23,6 +24,8 @@ export interface RawSinkOptions {
   /** Stop taking messages while this many rows wait for ClickHouse (backpressure). */
   maxBufferedRows: number;
   clock?: () => number;
+  /** Called after each successful batch insert with its duration (flush latency metric). */
+  onFlush?: (seconds: number, rows: number) => void;
 }
 
 export interface RawSinkStats {
@@ -61,7 +64,7 @@ export function createRawSink(options: RawSinkOptions): RawSink {
   const inflightBatches = new Set<Promise<void>>();
 
   const writer = new BatchWriter<PredictionRow>({
-    client: options.clickhouse,
+    client: options.onFlush ? timeInserts(options.clickhouse, options.onFlush) : options.clickhouse,
     table: 'predictions',
     maxRows: options.batchRows,
     maxWaitMs: options.batchMaxWaitMs,
