@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'MODEL_INVALID'
   | 'INFERENCE_FAILED'
   | 'NOT_READY'
+  | 'CONFLICT'
+  | 'WEBHOOK_FAILED'
   | 'UNAUTHORIZED';
 
 export interface DriftlineErrorOptions {

@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { type Concept, CREDIT_FEATURES, type CovariateDrift, sampleDataset, TRUE_CONCEPT, trueProbability } from './credit-domain.ts';
-import { exportLogisticOnnx, LABEL_OUTPUT, LOGISTIC_IR_VERSION, LOGISTIC_OPSETS, PROBABILITY_OUTPUT } from './logistic-onnx.ts';
-import { type LogisticModel, predictProbabilities, trainLogisticRegression } from './logistic-regression.ts';
-import { evaluateBinary, rocAuc } from './metrics.ts';
-import { MODEL_CARD_METADATA_KEY, type ModelCard, parseModelCard, type TrainingMetrics } from './model-card.ts';
+import { LABEL_OUTPUT, PROBABILITY_OUTPUT } from './logistic-onnx.ts';
+import type { LogisticModel } from './logistic-regression.ts';
+import { trainLogisticVersion } from './logistic-version.ts';
+import { rocAuc } from './metrics.ts';
+import type { ModelCard, TrainingMetrics } from './model-card.ts';
 import { nextVersion, writeModelVersion } from './model-repository.ts';
 import { createRng } from './random.ts';
 
 /**
  * Trains the demo model "credit-default": samples the credit domain, holds out
  * a share for evaluation, fits logistic regression and exports ONNX with the
- * model card in its metadata. This is the core the trainer service will run
- * for retraining (with other data and a new version).
+ * model card in its metadata (logistic-version.ts, which the trainer service
+ * also uses for retraining with other data and a new version).
  */
 
 export const DEMO_MODEL_NAME = 'credit-default';
@@ -64,43 +65,24 @@ export function trainDemoModel(options: DemoTrainOptions): DemoTrainResult {
   const holdout = rows.slice(trainRows);
   const holdoutLabels = labels.subarray(trainRows);
 
-  const started = performance.now();
-  const model = trainLogisticRegression(CREDIT_FEATURES, train, labels.subarray(0, trainRows), { l2 });
-  const trainMs = performance.now() - started;
-
-  const holdoutMetrics = evaluateBinary(predictProbabilities(model, holdout), holdoutLabels, threshold);
-  const trueAuc = rocAuc(holdout.map((r) => trueProbability(r, concept)), holdoutLabels);
-
-  const card = parseModelCard({
-    schema_version: 1,
+  const { onnxBytes, card, model, metrics: holdoutMetrics, trainMs } = trainLogisticVersion({
     model: DEMO_MODEL_NAME,
     version: options.version ?? '1',
     description: 'Probability that a loan application defaults, from the synthetic credit-default domain.',
-    task: 'binary_classification',
-    algorithm: 'logistic_regression (L2, Newton/IRLS; standardized numeric, one-hot categorical)',
     features: CREDIT_FEATURES,
     outputs: [
       { name: PROBABILITY_OUTPUT, type: 'float32', semantics: 'P(default = 1): probability that the loan defaults' },
       { name: LABEL_OUTPUT, type: 'int64', semantics: `1 (default predicted) when probability >= ${threshold}, else 0` },
     ],
     threshold,
-    training: {
-      rows: trainRows,
-      holdout_rows: holdoutRows,
-      metrics: holdoutMetrics,
-      trained_at: new Date(options.nowMs ?? Date.now()).toISOString(),
-      dataset_id: datasetId(options, concept),
-      hyperparameters: { l2, iterations: model.fit.iterations, converged: model.fit.converged, seed: options.seed, holdout_fraction: holdoutFraction },
-    },
-    onnx: { ir_version: LOGISTIC_IR_VERSION, opsets: LOGISTIC_OPSETS.map((o) => ({ ...o })) },
+    l2,
+    train: { rows: train, labels: labels.subarray(0, trainRows) },
+    holdout: { rows: holdout, labels: holdoutLabels },
+    datasetId: datasetId(options, concept),
+    hyperparameters: { seed: options.seed, holdout_fraction: holdoutFraction },
+    nowMs: options.nowMs,
   });
-
-  const onnxBytes = exportLogisticOnnx(model, {
-    threshold,
-    graphName: DEMO_MODEL_NAME.replace(/-/g, '_'),
-    docString: card.description,
-    metadata: { [MODEL_CARD_METADATA_KEY]: JSON.stringify(card) },
-  });
+  const trueAuc = rocAuc(holdout.map((r) => trueProbability(r, concept)), holdoutLabels);
   return { onnxBytes, card, model, metrics: { ...holdoutMetrics, true_process_auc: trueAuc, train_ms: trainMs } };
 }
 
