@@ -28,6 +28,9 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 0.1; done
 fi
 
+# Headless Chromium for the HTML drift report's browser test (installed when missing).
+bash scripts/ensure-chromium.sh || echo "[test] no chromium: test/integration/drift-report-browser.test.ts will fail"
+
 echo "[test] typecheck"
 npx tsc --noEmit -p .
 

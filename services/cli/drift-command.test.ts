@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,9 +159,48 @@ test('bad usage exits 2 with the usage text', async () => {
   await assertUsageError([...files, '--colour'], /Unknown option '--colour'/);
 });
 
-test('--html is a hook for the HTML report: not yet implemented, exit 2', async () => {
-  const { code, stdout, stderr } = await runCli(['--reference', small.reference, '--current', small.current, '--html', join(dir, 'r.html')]);
+test('positional files work like --reference/--current', async () => {
+  const flags = await runCli(['--reference', small.reference, '--current', small.current, '--json']);
+  const positional = await runCli([small.reference, small.current, '--json']);
+  assert.equal(positional.code, 0, positional.stderr);
+  assert.equal(positional.stdout, flags.stdout);
+  await assertUsageError([small.reference, small.current, small.current], /unexpected argument\(s\): .*small-cur\.csv/);
+  await assertUsageError([small.reference], /--current is required/);
+});
+
+test('--html writes the self-contained report of the same numbers; --json stdout stays one object', async () => {
+  const out = join(dir, 'reports', 'nested', 'drift.html');
+  const { code, stdout, stderr } = await runCli([small.reference, small.current, '--categorical', 'code', '--json', '--html', out]);
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout.trim().split('\n').length, 1, 'exactly one JSON line');
+  assert.match(stderr, new RegExp(`HTML report written to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  const json = JSON.parse(stdout) as { columns: Array<{ name: string; drift_method: string | null; drift_score: number | null; drifted: boolean | null; psi: number | null }>; drift_share: number; dataset_drift: boolean };
+  const html = readFileSync(out, 'utf8');
+  assert.match(html, /^<!doctype html>/);
+  assert.match(html, /<h1>Drift report: small-cur\.csv vs small-ref\.csv<\/h1>/);
+  const island = /<script type="application\/json" id="drift-report-data">([\s\S]*?)<\/script>/.exec(html);
+  const data = JSON.parse(island![1]!) as { windows: Array<{ driftShare: number; datasetDrift: boolean }>; features: Array<{ name: string; latest: { method: string | null; score: number | null; drifted: boolean | null; psi: number | null }; distribution: { labels: string[]; reference: number[]; current: number[] } | null }> };
+  assert.equal(data.windows.length, 1);
+  assert.equal(data.windows[0]!.driftShare, json.drift_share);
+  assert.equal(data.windows[0]!.datasetDrift, json.dataset_drift);
+  assert.deepEqual(
+    data.features.map((f) => [f.name, f.latest.method, f.latest.score, f.latest.drifted, f.latest.psi]),
+    json.columns.map((c) => [c.name, c.drift_method, c.drift_score, c.drifted, c.psi]),
+  );
+  // Every column with reference values has a distribution; empty_col's current side is all zeros.
+  const byName = new Map(data.features.map((f) => [f.name, f]));
+  const city = byName.get('city')!.distribution!;
+  assert.deepEqual(city.labels, ['Berlin', 'Lyon, FR', 'Osaka', 'São Paulo', 'say "hi"']);
+  assert.equal(city.reference[2], 0, 'Osaka is new in the current data');
+  assert.ok(city.current[2]! > 0);
+  assert.ok(byName.get('empty_col')!.distribution!.current.every((s) => s === 0));
+  assert.ok(html.includes('say \\"hi\\"') && !html.includes('say "hi"'), 'category names travel only inside the JSON island');
+});
+
+test('--html with an empty name or an unwritable path exits 2 naming the problem', async () => {
+  await assertUsageError([small.reference, small.current, '--html='], /--html needs a file name/);
+  const blocker = write('not-a-dir', 'x');
+  const { code, stderr } = await runCli([small.reference, small.current, '--html', join(blocker, 'r.html')]);
   assert.equal(code, 2);
-  assert.equal(stdout, '');
-  assert.match(stderr, /not yet implemented/);
+  assert.match(stderr, /cannot write the --html report to .*not-a-dir\/r\.html/);
 });

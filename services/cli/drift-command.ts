@@ -1,30 +1,38 @@
 /**
- * `driftline drift --reference A.csv --current B.csv [--json] [--categorical c1,c2] [--bins N]`:
- * the offline drift report of two CSV files with the same columns.
+ * `driftline drift A.csv B.csv [--json] [--categorical c1,c2] [--bins N] [--html out.html]`
+ * (or `--reference A.csv --current B.csv`): the offline drift report of two
+ * CSV files with the same columns.
  *
  * Streams both files into typed columns (libs/csv), computes every drift
  * statistic and the default decision per column (libs/stats), and prints a
- * table or, with --json, exactly one JSON object. Exit codes: 0 report
- * printed (drift or not), 2 bad usage or bad input (the message names the
- * file, line and column concerned).
+ * table or, with --json, exactly one JSON object; --html also writes the
+ * self-contained HTML report (libs/report). Exit codes: 0 report printed
+ * (drift or not), 2 bad usage or bad input (the message names the file,
+ * line and column concerned).
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCsvColumns, type CsvTable } from '../../libs/csv/column-reader.ts';
 import type { LoadedColumn } from '../../libs/csv/column-builder.ts';
 import { DriftlineError, messageOf } from '../../libs/errors/errors.ts';
-import { computeDatasetReport } from '../../libs/stats/column-report.ts';
+import { offlineDriftReportData } from '../../libs/report/offline-report-data.ts';
+import { renderDriftReport } from '../../libs/report/render-drift-report.ts';
+import { computeColumnHistogram } from '../../libs/stats/column-histogram.ts';
+import { computeDatasetReport, type DatasetReport } from '../../libs/stats/column-report.ts';
 import { numericStateOf, type ColumnState } from '../../libs/stats/partial-state.ts';
 import type { CliIo } from './main.ts';
 import { formatDriftTable, toDriftReportJson } from './drift-output.ts';
 
-const USAGE = `usage: driftline drift --reference A.csv --current B.csv [--json] [--categorical c1,c2] [--bins N] [--html out.html]
+const USAGE = `usage: driftline drift <reference.csv> <current.csv> [--json] [--categorical c1,c2] [--bins N] [--html out.html]
+       driftline drift --reference A.csv --current B.csv [options]
 
-  --reference FILE    reference CSV (header row required)
-  --current FILE      current CSV with the same columns
+  --reference FILE    reference CSV (header row required); or the first argument
+  --current FILE      current CSV with the same columns; or the second argument
   --json              print one JSON object instead of the table
   --categorical LIST  comma-separated columns to treat as categorical
   --bins N            numeric PSI / Jensen-Shannon bins at reference quantiles (default 10)
-  --html FILE         HTML report (not yet implemented)
+  --html FILE         also write the HTML report (summary, table, charts; opens offline)
 `;
 
 const MAX_BINS = 10000;
@@ -45,8 +53,9 @@ function usageError(message: string): DriftlineError {
 
 function parseDriftArgs(argv: string[]): DriftArgs {
   let values;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: argv,
       options: {
         reference: { type: 'string' },
@@ -57,20 +66,26 @@ function parseDriftArgs(argv: string[]): DriftArgs {
         html: { type: 'string' },
       },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     }));
   } catch (err) {
     throw usageError(messageOf(err));
   }
-  if (values.reference === undefined) throw usageError('--reference is required');
-  if (values.current === undefined) throw usageError('--current is required');
+  // Positionals fill what the flags left open: reference first, then current.
+  const files = [...positionals];
+  const reference = values.reference ?? files.shift();
+  const current = values.current ?? files.shift();
+  if (files.length > 0) throw usageError(`unexpected argument(s): ${files.join(' ')} (give the reference and the current CSV once each)`);
+  if (reference === undefined) throw usageError('--reference is required');
+  if (current === undefined) throw usageError('--current is required');
+  if (values.html === '') throw usageError('--html needs a file name');
   let bins = 10;
   if (values.bins !== undefined) {
     bins = /^\d+$/.test(values.bins) ? Number(values.bins) : NaN;
     if (!(bins >= 2 && bins <= MAX_BINS)) throw usageError(`--bins must be an integer from 2 to ${MAX_BINS}, got '${values.bins}'`);
   }
   const categorical = (values.categorical ?? '').split(',').filter((name) => name !== '');
-  return { reference: values.reference, current: values.current, json: values.json ?? false, categorical, bins, html: values.html };
+  return { reference, current, json: values.json ?? false, categorical, bins, html: values.html };
 }
 
 /** The statistics' view of a loaded column (numeric values are compacted in place, no copy). */
@@ -107,6 +122,24 @@ function pairColumns(reference: CsvTable, current: CsvTable, categorical: string
   }));
 }
 
+/** Writes the HTML report of a dataset report (the column states give the charts' distributions). */
+async function writeHtmlReport(path: string, args: DriftArgs, report: DatasetReport, columns: ReturnType<typeof pairColumns>, rows: { reference: number; current: number }): Promise<void> {
+  const data = offlineDriftReportData({
+    title: `${basename(args.current)} vs ${basename(args.reference)}`,
+    report,
+    histograms: columns.map((c) => computeColumnHistogram(c.reference, c.current, { bins: args.bins })),
+    reference: { path: args.reference, rows: rows.reference },
+    current: { path: args.current, rows: rows.current },
+    nowMs: Date.now(),
+  });
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, renderDriftReport(data));
+  } catch (err) {
+    throw new DriftlineError('INPUT_INVALID', `cannot write the --html report to ${path}: ${messageOf(err)}`, { cause: err });
+  }
+}
+
 /** Runs the command; resolves to the exit code. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -115,16 +148,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   try {
     const args = parseDriftArgs(argv);
-    if (args.html !== undefined) {
-      io.stderr('driftline drift: --html is not yet implemented\n');
-      return 2;
-    }
     // One after the other: parsing is CPU-bound on this thread either way,
     // and a bad reference file fails before the current one is read.
     const options = { categorical: args.categorical };
     const reference = await readCsvColumns(args.reference, options);
     const current = await readCsvColumns(args.current, options);
-    const report = computeDatasetReport(pairColumns(reference, current, args.categorical), { bins: args.bins });
+    const columns = pairColumns(reference, current, args.categorical);
+    const report = computeDatasetReport(columns, { bins: args.bins });
+    if (args.html !== undefined) {
+      await writeHtmlReport(args.html, args, report, columns, { reference: reference.rows, current: current.rows });
+      // stderr: with --json, stdout stays exactly one JSON object.
+      io.stderr(`HTML report written to ${args.html}\n`);
+    }
     io.stdout(
       args.json
         ? `${JSON.stringify(toDriftReportJson(report, reference.rows, current.rows))}\n`

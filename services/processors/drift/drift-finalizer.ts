@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '../../../libs/clickhouse/client.ts';
 import type { Logger } from '../../../libs/logging/logger.ts';
 import { loadProfile, type StoredProfile } from '../../../libs/profiles/profile-store.ts';
 import { referenceColumnState } from '../../../libs/profiles/reference-profile.ts';
+import { computeColumnHistogram, type ColumnHistogram } from '../../../libs/stats/column-histogram.ts';
 import { computeColumnReport, type ColumnReport } from '../../../libs/stats/column-report.ts';
 import { decideDatasetDrift, resolveThresholds, type DriftThresholds } from '../../../libs/stats/drift-decision.ts';
 import type { ColumnState } from '../../../libs/stats/partial-state.ts';
@@ -59,6 +60,8 @@ export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logge
       const parts = await window.readParts('drift:');
       const columnThresholds = policy.featureThresholds?.[window.model];
       const reports: ColumnReport[] = [];
+      // The binned distributions behind each report, for the HTML report's charts (migration 0016).
+      const histograms: Array<ColumnHistogram | null> = [];
       for (const [name, feature] of Object.entries(stored.profile.features)) {
         const states = (parts.get(`drift:${name}`) ?? []).map(decodeFeatureDelta);
         const merged = mergeFeatureDeltas(states);
@@ -77,7 +80,9 @@ export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logge
           for (const c of current.counts.values()) present += c;
           current.missing = Math.max(0, window.events - present);
         }
-        const report = computeColumnReport(name, referenceColumnState(feature), current, { bins: policy.bins, thresholds: policy.thresholds, columnThresholds });
+        const reference = referenceColumnState(feature);
+        const report = computeColumnReport(name, reference, current, { bins: policy.bins, thresholds: policy.thresholds, columnThresholds });
+        histograms.push(computeColumnHistogram(reference, current, { bins: policy.bins }));
         const minCount = policy.minCurrentCount ?? 500;
         if (report.drift && report.currentCount < minCount) {
           report.message = `only ${report.currentCount} values in the window (< ${minCount}): statistics without a verdict`;
@@ -91,7 +96,7 @@ export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logge
       await deps.clickhouse.insert({
         table: 'drift_metrics',
         format: 'JSONEachRow',
-        values: reports.map((r) => ({
+        values: reports.map((r, i) => ({
           ...common,
           feature: r.name,
           kind: r.kind,
@@ -111,6 +116,9 @@ export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logge
           threshold: r.drift?.threshold ?? null,
           drifted: r.drift?.drifted ? 1 : 0,
           message: r.message ?? '',
+          bin_labels: histograms[i] ? JSON.stringify(histograms[i].labels) : '',
+          reference_shares: histograms[i] ? JSON.stringify(histograms[i].reference) : '',
+          current_shares: histograms[i] ? JSON.stringify(histograms[i].current) : '',
         })),
       });
       const drifted = reports.filter((r) => r.drift?.drifted);

@@ -1,0 +1,47 @@
+/**
+ * Drift windows computed by the real drift pipeline without the broker: rows
+ * go through the drift aggregator (as events would), its encoded chunk
+ * states through the drift finalizer, which writes drift_metrics and
+ * drift_windows exactly as the running processors do.
+ */
+import type { ClickHouseClient } from '../../libs/clickhouse/client.ts';
+import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
+import type { Logger } from '../../libs/logging/logger.ts';
+import { createDriftAggregator } from '../../services/processors/drift/drift-aggregator.ts';
+import { createDriftFinalizer, type DriftPolicy } from '../../services/processors/drift/drift-finalizer.ts';
+import type { AlertSignal, ClosedWindow } from '../../services/processors/window-finalizer.ts';
+
+export interface WindowInput {
+  startMs: number;
+  endMs: number;
+  /** Feature rows of the window's events (null or absent = missing). */
+  rows: Array<Record<string, number | string | null>>;
+}
+
+/** Finalizes each window in turn (the reference profile must be saved already); returns the alert signals. */
+export async function finalizeDriftWindows(
+  deps: { clickhouse: ClickHouseClient; logger: Logger; policy?: DriftPolicy },
+  model: string,
+  modelVersion: string,
+  windows: WindowInput[],
+  nowMs: number,
+): Promise<AlertSignal[][]> {
+  const aggregator = createDriftAggregator();
+  const finalizer = createDriftFinalizer(deps);
+  const signals: AlertSignal[][] = [];
+  for (const w of windows) {
+    const key = { model, modelVersion, windowStartMs: w.startMs, windowEndMs: w.endMs };
+    const delta = aggregator.create(key);
+    for (const features of w.rows) aggregator.add(delta, { features } as unknown as PredictionEvent);
+    const parts = new Map<string, string[]>();
+    for (const { part, state } of aggregator.encode(delta)) parts.set(part, [...(parts.get(part) ?? []), state]);
+    const closed: ClosedWindow = {
+      ...key,
+      events: w.rows.length,
+      lateEvents: 0,
+      readParts: async (prefix) => new Map([...parts].filter(([part]) => part.startsWith(prefix))),
+    };
+    signals.push(await finalizer.finalize(closed, nowMs));
+  }
+  return signals;
+}
