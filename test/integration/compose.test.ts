@@ -20,6 +20,7 @@ interface ComposeService {
   environment?: Record<string, unknown>;
   healthcheck?: { test: unknown };
   depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
 }
 
 // PyYAML resolves anchors and merge keys the way Compose does.
@@ -31,7 +32,16 @@ const known = new Set([...Object.keys(commonEnv), ...Object.keys(sinkEnv), ...Ob
 
 describe('docker-compose.yml', () => {
   it('has the whole distributed stack', () => {
-    for (const name of ['kafka', 'clickhouse', 'redis', 'migrate', 'sink', 'processors', 'serving']) assert.ok(compose.services[name], `service ${name}`);
+    for (const name of ['kafka', 'clickhouse', 'redis', 'migrate', 'sink', 'processors', 'serving', 'grafana']) assert.ok(compose.services[name], `service ${name}`);
+  });
+
+  it('bind-mounts paths that exist in the repository', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0]!;
+        if (source.startsWith('./')) assert.ok(existsSync(join(repoRoot, source)), `${name}: ${source} exists`);
+      }
+    }
   });
 
   it('sets only variables the services read', () => {
