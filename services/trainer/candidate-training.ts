@@ -3,6 +3,8 @@ import { DriftlineError } from '../../libs/errors/errors.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import { trainLogisticVersion } from '../../libs/model/logistic-version.ts';
 import type { ModelCard } from '../../libs/model/model-card.ts';
+import { buildReferenceProfile } from '../../libs/profiles/reference-profile.ts';
+import { saveProfile } from '../../libs/profiles/profile-store.ts';
 import { listVersions, modelVersionDir, nextVersion, readModelVersion, writeModelVersion } from '../../libs/model/model-repository.ts';
 import type { TrainingJobData } from '../../libs/training/training-job.ts';
 import { assertTrainable, type Example, prepareExamples, type TrainabilityRules } from './candidate-dataset.ts';
@@ -110,6 +112,13 @@ export async function trainFromCandidate(deps: CandidateTrainingDeps, job: Train
     updated_at: nowMs,
   });
   log.info({ version, challenger: challengerMetrics, champion: championMetrics, decision: decision.action, why: decision.reason }, 'model version registered');
+  // The new version's reference profile is its training population, so drift is measured against what it learned, not
+  // against the population its predecessor was trained on (that drift is why it exists). Saved before it can serve.
+  const profile = buildReferenceProfile(
+    prepared.examples.map((e) => e.row as Record<string, unknown>),
+    { model, modelVersion: version, source: `candidate:${job.candidate_id}`, categorical: champion.card.features.filter((f) => f.kind === 'categorical').map((f) => f.name) },
+  );
+  await saveProfile(deps.clickhouse, profile);
 
   if (decision.action !== 'hold') {
     await promoteVersion(

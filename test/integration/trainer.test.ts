@@ -18,6 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import Fastify from 'fastify';
 import * as ort from 'onnxruntime-node';
+import { loadProfile } from '../../libs/profiles/profile-store.ts';
 import { queryRows } from '../../libs/clickhouse/client.ts';
 import { newPredictionId } from '../../libs/contracts/prediction-id.ts';
 import { type CreditRow, driftedConcept, sampleDataset } from '../../libs/model/credit-domain.ts';
@@ -196,6 +197,12 @@ describe('trainer', () => {
     const runs = await queryRows<{ state: string; new_version: string; error: string; trainer: string }>(
       ch, 'SELECT state, new_version, error, trainer FROM training_runs FINAL WHERE job_id = {id:String}', { id: job.id });
     assert.deepEqual(runs, [{ state: 'registered', new_version: '2', error: '', trainer: 'local' }]);
+
+    // Version 2 is measured against its own training population from now on.
+    const stored = await loadProfile(ch, MODEL, '2');
+    assert.equal(stored?.profile.model_version, '2');
+    assert.equal(stored?.profile.source, `candidate:${candidate.id}`);
+    assert.equal(stored?.profile.rows, 4_000);
   });
 
   it('the holdout AUC and log loss in the registry match scipy/numpy on an independently derived holdout', async () => {
