@@ -13,7 +13,8 @@ const token = z
 
 /** The query API's environment (README "Query API" lists each variable). */
 export const apiEnv = {
-  API_PORT: envInt(8080, 0, 65_535),
+  /** 8081: the serving node has 8080. */
+  API_PORT: envInt(8081, 0, 65_535),
   API_HOST: envString('0.0.0.0'),
   /** Protects write/admin routes (labels, promotion, reference upload, bull-board); unset = those routes answer 403. */
   API_ADMIN_TOKEN: token,
@@ -28,6 +29,12 @@ export const apiEnv = {
   API_RATE_LIMIT: envInt(600, 0, 1_000_000),
   /** Trust X-Forwarded-For (only behind a reverse proxy you run). */
   API_TRUST_PROXY: envBool(false),
+  /** Most labels one POST /v1/labels may carry. */
+  API_MAX_LABELS_PER_REQUEST: envInt(10_000, 1, 100_000),
+  /** The training queue shown at /admin/queues. */
+  REDIS_URL: envString('redis://127.0.0.1:6379'),
+  /** The model repository promotion and rollback write routing.json into. */
+  MODEL_REPOSITORY: envString('.driftline/models'),
 };
 
 export const apiConfigSchema = z.object({ ...commonEnv, ...apiEnv });

@@ -15,7 +15,7 @@ import { startApi } from './main.ts';
 describe('API config', () => {
   it('has documented defaults and compiles durations', () => {
     const config = parseEnv(apiConfigSchema, {});
-    assert.equal(config.API_PORT, 8080);
+    assert.equal(config.API_PORT, 8081);
     assert.equal(config.API_ADMIN_TOKEN, undefined);
     assert.deepEqual(apiLimitsFrom(config), { maxRangeMs: 31 * 86_400_000, maxPageSize: 1_000, bodyLimit: 1_048_576, rateLimitPerMinute: 600 });
     assert.equal(parseEnv(apiConfigSchema, { API_MAX_RANGE: '7d' }).API_MAX_RANGE, 7 * 86_400_000);
