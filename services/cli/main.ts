@@ -22,6 +22,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   process: { summary: 'run the stream processors (windowed drift, alerts) until Ctrl-C', load: async () => (await import('./process-command.ts')).run },
   profile: { summary: 'store a reference profile: --model M --version V (--csv train.csv | --demo)', load: async () => (await import('./profile-command.ts')).run },
   migrate: { summary: 'apply ClickHouse migrations', load: async () => (await import('./migrate-command.ts')).run },
+  simulate: { summary: 'play a traffic scenario: --scenario demo|file.json --mode kafka|http|dry-run --rate 200 --duration 60s', load: async () => (await import('./simulate-command.ts')).run },
 };
 
 const processIo: CliIo = {
