@@ -27,9 +27,9 @@ import type { ClickHouseClient } from '../../libs/clickhouse/client.ts';
 import type { Kafka, Producer } from 'kafkajs';
 
 /** Wires the feedback service from config onto existing clients (the embedded mode shares them). */
-export async function feedbackFromConfig(config: FeedbackConfig, deps: { kafka: Kafka; producer: Producer; clickhouse: ClickHouseClient; logger: Logger }) {
+export async function feedbackFromConfig(config: FeedbackConfig, deps: { kafka: Kafka; producer: Producer; clickhouse: ClickHouseClient; logger: Logger }, queueName = TRAINING_QUEUE) {
   const topics = topicNamesFromConfig(config);
-  const queue = new Queue(TRAINING_QUEUE, { connection: redisConnection(config.REDIS_URL) });
+  const queue = new Queue(queueName, { connection: redisConnection(config.REDIS_URL) });
   const service = createFeedbackService({
     kafka: deps.kafka,
     clickhouse: deps.clickhouse,
