@@ -4,7 +4,7 @@ import { DriftlineError, messageOf } from '../libs/errors/errors.ts';
 import { type DriverClock, type DriverLoopOptions, type DriverLoopResult, runDriverLoop } from './driver-loop.ts';
 import type { ScheduledLabel } from './label-scheduler.ts';
 import { kafkaLabelSender, labelFor } from './label-sender.ts';
-import { serializeSends } from './serial-producer.ts';
+import { serializeSends } from '../libs/kafka/serial-producer.ts';
 
 export interface KafkaDriverDeps {
   producer: Pick<Producer, 'send'>;

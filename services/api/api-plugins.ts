@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Producer } from 'kafkajs';
 import type { ClickHouseClient } from '../../libs/clickhouse/client.ts';
 import { createGuards } from '../../libs/http/auth.ts';
+import { serializeSends } from '../../libs/kafka/serial-producer.ts';
 import { driftReportRoute } from '../../libs/report/report-route.ts';
 import { labelRoutes } from '../feedback/label-routes.ts';
 import { queueBoard } from '../feedback/queue-board.ts';
@@ -12,7 +13,7 @@ import { referenceRoutes } from './reference-routes.ts';
 export interface ApiPluginDeps {
   clickhouse: ClickHouseClient;
   adminToken: string | undefined;
-  /** Label ingestion publishes here (driftline.labels). */
+  /** Label ingestion publishes here (driftline.labels); concurrent requests' sends are serialized (see serial-producer.ts). */
   producer: Pick<Producer, 'send'>;
   labelsTopic: string;
   maxLabelsPerRequest: number;
@@ -32,7 +33,7 @@ export interface ApiPluginDeps {
 export function apiPlugins(deps: ApiPluginDeps): ApiPlugin[] {
   const { admin } = createGuards({ adminToken: deps.adminToken });
   return [
-    labelRoutes({ producer: deps.producer, topic: deps.labelsTopic, guard: admin, maxItems: deps.maxLabelsPerRequest }),
+    labelRoutes({ producer: serializeSends(deps.producer), topic: deps.labelsTopic, guard: admin, maxItems: deps.maxLabelsPerRequest }),
     referenceRoutes({ clickhouse: deps.clickhouse, guard: admin, maxRows: 200_000 }),
     promotionRoutes({ clickhouse: deps.clickhouse, repoDir: deps.modelRepository, guard: admin }),
     queueBoard({ queues: [deps.trainingQueue], adminToken: deps.adminToken }),

@@ -16,6 +16,7 @@ export interface CliIo {
 export type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: { summary: 'the whole loop on this machine: drift, a data incident, an SLO burn, retraining and recovery [--duration 3m]', load: async () => (await import('./demo-command.ts')).run },
   run: { summary: 'start the local stack (broker, migrations, sink) and a small generator; print what landed', load: async () => (await import('./run-command.ts')).run },
   drift: { summary: 'offline drift report: --reference A.csv --current B.csv [--json] [--html out.html]', load: async () => (await import('./drift-command.ts')).run },
   serve: { summary: 'run the serving node (local broker; demo model if the repository is empty) until Ctrl-C', load: async () => (await import('./serve-command.ts')).run },

@@ -47,6 +47,8 @@ export function createTriggerLoop(options: TriggerLoopOptions) {
   const { clickhouse } = options;
   const log = options.logger.child({ component: 'trigger-loop' });
   const lastRecorded = new Map<string, { summary: string; atMs: number }>();
+  /** Per model, since when a condition has been met at every evaluation (the policy's `sustain` gate). In memory: a restart starts the streak again. */
+  const metSince = new Map<string, number>();
 
   async function activeModels(nowMs: number): Promise<string[]> {
     const rows = await queryRows<{ model: string }>(
@@ -161,7 +163,11 @@ export function createTriggerLoop(options: TriggerLoopOptions) {
     const version = await championOf(model);
     if (!version) return undefined;
     const observation = await observe(model, version, policy, nowMs);
+    const since = metSince.get(model);
+    if (since !== undefined) observation.conditionsMetSinceMs = since;
     const decision = evaluatePolicy(policy, observation, nowMs);
+    if (!decision.reasons.some((r) => r.met) || decision.fire) metSince.delete(model);
+    else if (since === undefined) metSince.set(model, nowMs);
     const outcome: TriggerOutcome = { model, version, decision };
     const decisionId = randomUUID();
     if (decision.fire) {

@@ -74,6 +74,10 @@ describe('evaluatePolicy', () => {
     assert.deepEqual(cooling.blockedBy.map((g) => g.rule), ['cooldown']);
     assert.match(cooling.summary, /blocked by cooldown \(quality met\)/);
     assert.equal(evaluatePolicy(policy, observation({ ...drop, lastFiredAtMs: 7 * HOUR }), 10 * HOUR).fire, true);
+    const sustained = modelPolicySchema.parse({ quality: {}, sustain: '30s' });
+    assert.deepEqual(evaluatePolicy(sustained, observation({ ...drop }), 10 * HOUR).blockedBy.map((g) => g.rule), ['sustain']);
+    assert.deepEqual(evaluatePolicy(sustained, observation({ ...drop, conditionsMetSinceMs: 10 * HOUR - 29_000 }), 10 * HOUR).blockedBy.map((g) => g.rule), ['sustain']);
+    assert.equal(evaluatePolicy(sustained, observation({ ...drop, conditionsMetSinceMs: 10 * HOUR - 30_000 }), 10 * HOUR).fire, true);
     const few = evaluatePolicy(policy, observation({ ...drop, labelledRows: 10, activeJobs: 1 }), 10 * HOUR);
     assert.deepEqual(few.blockedBy.map((g) => g.rule), ['min_labelled_rows', 'max_concurrent']);
   });

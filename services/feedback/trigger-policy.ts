@@ -55,6 +55,12 @@ export const modelPolicySchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Gate: a condition must have held at every evaluation for this long before
+     * firing (like a Prometheus rule's `for:`). It rides out a blip, and it
+     * lets the candidate window fill with data from after the change.
+     */
+    sustain: durationOr('0s'),
     /** Gate: the candidate dataset must hold at least this many labelled rows. */
     min_labelled_rows: z.number().int().min(1).default(500),
     /** Gate: no second firing within this long of the last one. */
@@ -97,6 +103,8 @@ export interface PolicyObservation {
   lastFiredAtMs?: number;
   /** Training jobs of the model queued or running. */
   activeJobs: number;
+  /** Since when some condition has been met at every evaluation (kept by the trigger loop); undefined = not met before now. */
+  conditionsMetSinceMs?: number;
 }
 
 /** One rule's verdict, recorded as is. */
@@ -168,7 +176,9 @@ export function evaluatePolicy(policy: ModelPolicy, obs: PolicyObservation, nowM
   }
 
   const triggered = reasons.some((r) => r.met);
+  const metFor = nowMs - (obs.conditionsMetSinceMs ?? nowMs);
   const gates: RuleOutcome[] = [
+    { rule: 'sustain', observed: `${Math.round(metFor / 1000)} s met`, threshold: `${Math.round(policy.sustain / 1000)} s`, met: metFor >= policy.sustain },
     { rule: 'min_labelled_rows', observed: obs.labelledRows, threshold: policy.min_labelled_rows, met: obs.labelledRows >= policy.min_labelled_rows },
     {
       rule: 'cooldown',
