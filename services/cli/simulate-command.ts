@@ -15,7 +15,7 @@ import { httpModeNotes, runHttpDriver } from '../../simulators/http-driver.ts';
 import { runKafkaDriver } from '../../simulators/kafka-driver.ts';
 import { kafkaLabelSender } from '../../simulators/label-sender.ts';
 import { PRESET_NAMES, presetScenario } from '../../simulators/presets.ts';
-import { serializeSends } from '../../simulators/serial-producer.ts';
+import { serializeSends } from '../../libs/kafka/serial-producer.ts';
 import { parseScenarioJson, type Scenario } from '../../simulators/scenario-schema.ts';
 import { formatSim, type Simulation, simulate } from '../../simulators/simulate.ts';
 import { summarizeDryRun } from '../../simulators/dry-run.ts';
