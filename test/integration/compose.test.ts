@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { commonEnv, processorsEnv, sinkEnv } from '../../libs/config/common.ts';
 import { repoRoot } from '../../libs/local/local-services.ts';
+import { apiEnv } from '../../services/api/config.ts';
+import { feedbackEnv } from '../../services/feedback/config.ts';
 import { servingEnv } from '../../services/serving/config.ts';
+import { trainerEnv } from '../../services/trainer/config.ts';
 
 interface ComposeService {
   image?: string;
@@ -28,11 +31,11 @@ const compose = JSON.parse(
   execFileSync('python3', ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(repoRoot, 'docker-compose.yml')]).toString(),
 ) as { services: Record<string, ComposeService> };
 
-const known = new Set([...Object.keys(commonEnv), ...Object.keys(sinkEnv), ...Object.keys(processorsEnv), ...Object.keys(servingEnv)]);
+const known = new Set([...Object.keys(commonEnv), ...Object.keys(sinkEnv), ...Object.keys(processorsEnv), ...Object.keys(servingEnv), ...Object.keys(feedbackEnv), ...Object.keys(trainerEnv), ...Object.keys(apiEnv)]);
 
 describe('docker-compose.yml', () => {
   it('has the whole distributed stack', () => {
-    for (const name of ['kafka', 'clickhouse', 'redis', 'migrate', 'sink', 'processors', 'serving', 'grafana']) assert.ok(compose.services[name], `service ${name}`);
+    for (const name of ['kafka', 'clickhouse', 'redis', 'migrate', 'sink', 'processors', 'serving', 'grafana', 'feedback', 'trainer', 'api', 'model-init']) assert.ok(compose.services[name], `service ${name}`);
   });
 
   it('bind-mounts paths that exist in the repository', () => {
