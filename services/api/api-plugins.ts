@@ -4,6 +4,7 @@ import type { ClickHouseClient } from '../../libs/clickhouse/client.ts';
 import { createGuards } from '../../libs/http/auth.ts';
 import { serializeSends } from '../../libs/kafka/serial-producer.ts';
 import { driftReportRoute } from '../../libs/report/report-route.ts';
+import { candidateExportRoute } from '../feedback/candidate-export-route.ts';
 import { labelRoutes } from '../feedback/label-routes.ts';
 import { queueBoard } from '../feedback/queue-board.ts';
 import { promotionRoutes } from '../trainer/promotion-routes.ts';
@@ -13,6 +14,8 @@ import { referenceRoutes } from './reference-routes.ts';
 export interface ApiPluginDeps {
   clickhouse: ClickHouseClient;
   adminToken: string | undefined;
+  /** When set, read routes added here (candidate export) require it, like the query API's. */
+  readToken?: string | undefined;
   /** Label ingestion publishes here (driftline.labels); concurrent requests' sends are serialized (see serial-producer.ts). */
   producer: Pick<Producer, 'send'>;
   labelsTopic: string;
@@ -31,12 +34,13 @@ export interface ApiPluginDeps {
  * and the embedded stack both mount exactly this list.
  */
 export function apiPlugins(deps: ApiPluginDeps): ApiPlugin[] {
-  const { admin } = createGuards({ adminToken: deps.adminToken });
+  const { admin, read } = createGuards({ adminToken: deps.adminToken, readToken: deps.readToken });
   return [
     labelRoutes({ producer: serializeSends(deps.producer), topic: deps.labelsTopic, guard: admin, maxItems: deps.maxLabelsPerRequest }),
     referenceRoutes({ clickhouse: deps.clickhouse, guard: admin, maxRows: 200_000 }),
     promotionRoutes({ clickhouse: deps.clickhouse, repoDir: deps.modelRepository, guard: admin }),
     queueBoard({ queues: [deps.trainingQueue], adminToken: deps.adminToken }),
     driftReportRoute({ clickhouse: deps.clickhouse, maxRangeMs: deps.maxRangeMs }),
+    candidateExportRoute({ clickhouse: deps.clickhouse, guard: read }),
   ];
 }

@@ -61,6 +61,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     apiPlugins({
       clickhouse,
       adminToken: config.API_ADMIN_TOKEN,
+      readToken: config.API_READ_TOKEN,
       producer,
       labelsTopic: config.TOPIC_LABELS,
       maxLabelsPerRequest: config.API_MAX_LABELS_PER_REQUEST,

@@ -147,6 +147,7 @@ export async function startEmbeddedStack(env: Record<string, string | undefined>
     plugins: apiPlugins({
       clickhouse,
       adminToken: config.API_ADMIN_TOKEN,
+      readToken: config.API_READ_TOKEN,
       producer,
       labelsTopic: topics.labels,
       maxLabelsPerRequest: config.API_MAX_LABELS_PER_REQUEST,

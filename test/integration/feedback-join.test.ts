@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import Fastify from 'fastify';
 import { queryRows } from '../../libs/clickhouse/client.ts';
+import { candidateExportRoute } from '../../services/feedback/candidate-export-route.ts';
 import { newPredictionId } from '../../libs/contracts/prediction-id.ts';
 import { createRng } from '../../libs/model/random.ts';
 import { countLabelledRows, createCandidate, exportCandidate } from '../../services/feedback/candidates.ts';
@@ -195,5 +197,16 @@ describe('late-label join', () => {
     const parquet = await exportCandidate(ch, candidate.candidate_id, 'parquet');
     assert.equal(parquet.subarray(0, 4).toString('latin1'), 'PAR1');
     await assert.rejects(exportCandidate(ch, 'nope', 'csv'), /no retrain candidate 'nope'/);
+
+    // The same export over HTTP.
+    const app = Fastify();
+    await app.register(candidateExportRoute({ clickhouse: ch }));
+    const http = await app.inject({ url: `/v1/candidates/${candidate.candidate_id}/export?format=csv` });
+    assert.equal(http.statusCode, 200);
+    assert.match(String(http.headers['content-type']), /^text\/csv/);
+    assert.equal(http.body.trim().split('\n').length, candidate.row_count + 1);
+    assert.equal((await app.inject({ url: '/v1/candidates/nope/export?format=parquet' })).statusCode, 404);
+    assert.equal((await app.inject({ url: `/v1/candidates/${candidate.candidate_id}/export?format=xlsx` })).statusCode, 400);
+    await app.close();
   });
 });
