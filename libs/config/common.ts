@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envDuration, envInt, envList, envString } from './env.ts';
+import { envDuration, envInt, envList, envString, envTimer } from './env.ts';
 
 /**
  * Variables every service reads the same way. Each service's config schema
@@ -19,7 +19,7 @@ export const commonEnv = {
   TOPIC_LABELS: envString('driftline.labels'),
   TOPIC_ALERTS: envString('driftline.alerts'),
   TOPIC_DEAD_LETTER: envString('driftline.dead-letter'),
-  SHUTDOWN_DEADLINE: envDuration('30s'),
+  SHUTDOWN_DEADLINE: envTimer('30s'),
 };
 
 /**
@@ -32,14 +32,14 @@ export const commonEnv = {
 export const metricsEnv = (defaultPort: number) => ({
   METRICS_PORT: envInt(defaultPort, 0, 65_535),
   METRICS_HOST: envString('0.0.0.0'),
-  CONSUMER_LAG_INTERVAL: envDuration('15s'),
+  CONSUMER_LAG_INTERVAL: envTimer('15s'),
 });
 
 export const sinkEnv = {
   ...metricsEnv(9465),
   SINK_GROUP_ID: envString('driftline.raw-sink'),
   SINK_BATCH_ROWS: envInt(5_000, 1, 1_000_000),
-  SINK_BATCH_MAX_WAIT: envDuration('1s'),
+  SINK_BATCH_MAX_WAIT: envTimer('1s'),
   SINK_MAX_BUFFERED_ROWS: envInt(50_000, 1, 10_000_000),
 };
 
@@ -50,12 +50,12 @@ export const processorsEnv = {
   ...metricsEnv(9464),
   PROCESSORS_GROUP_ID: envString('driftline.processors'),
   /** Tumbling event-time window size. */
-  PROCESSORS_WINDOW: envDuration('1m'),
+  PROCESSORS_WINDOW: envDuration('1m', { minMs: 1 }),
   /** Watermark = max event time − this; events later than that are counted as late. */
   PROCESSORS_ALLOWED_LATENESS: envDuration('10s'),
-  PROCESSORS_CHECKPOINT_INTERVAL: envDuration('2s'),
+  PROCESSORS_CHECKPOINT_INTERVAL: envTimer('2s'),
   PROCESSORS_CHECKPOINT_MAX_EVENTS: envInt(50_000, 1, 10_000_000),
-  PROCESSORS_FINALIZE_INTERVAL: envDuration('1s'),
+  PROCESSORS_FINALIZE_INTERVAL: envTimer('1s'),
   /** Partitions without a checkpoint for this long stop holding the global watermark back. */
   PROCESSORS_IDLE_TIMEOUT: envDuration('30s'),
   /** Optional webhook receiving alert events (POST JSON, retried). */

@@ -1,6 +1,7 @@
 import { DriftlineError } from '../errors/errors.ts';
 import { isExactPredictionEvent } from './prediction-fast-check.ts';
 import { contracts, type ContractName, type EventOf } from './registry.ts';
+import { loneSurrogatePath, mayHoldLoneSurrogate } from './well-formed.ts';
 
 /** Messages above this size are rejected before parsing (DoS guard). */
 export const MAX_MESSAGE_BYTES = 1_000_000;
@@ -35,7 +36,14 @@ export function decodeEvent<C extends ContractName>(contract: C, value: Buffer |
   const spec = contracts[contract];
   const version = (json as { schema_version?: unknown }).schema_version;
   if (!(spec.versions as readonly unknown[]).includes(version)) {
-    return fail(`unsupported schema_version ${JSON.stringify(version)} for ${spec.topic} (accepted: ${spec.versions.join(', ')})`);
+    // Shortened: the reason travels in a dead letter, and a hostile value may be most of a megabyte.
+    const shown = JSON.stringify(version) ?? 'undefined';
+    return fail(`unsupported schema_version ${shown.length > 64 ? `${shown.slice(0, 64)}…` : shown} for ${spec.topic} (accepted: ${spec.versions.join(', ')})`);
+  }
+  // Valid UTF-8 can still spell a lone surrogate as a \u escape; ClickHouse refuses such strings (see well-formed.ts).
+  if (mayHoldLoneSurrogate(text)) {
+    const where = loneSurrogatePath(json);
+    if (where !== undefined) return fail(`${where}: contains a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair); strings must be valid Unicode`);
   }
   // Hot path: an exact, valid prediction event needs no zod pass (see prediction-fast-check.ts).
   if (contract === 'predictions' && isExactPredictionEvent(json)) return { ok: true, value: json as EventOf<C> };
@@ -55,5 +63,9 @@ export function encodeEvent<C extends ContractName>(contract: C, event: EventOf<
     const issue = parsed.error.issues[0]!;
     throw new DriftlineError('VALIDATION_FAILED', `refusing to publish an invalid ${contract} event: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
-  return Buffer.from(JSON.stringify(parsed.data));
+  const text = JSON.stringify(parsed.data);
+  // JSON.stringify escapes lone surrogates, so the cheap text check finds every candidate (decodeEvent would refuse them).
+  const where = mayHoldLoneSurrogate(text) ? loneSurrogatePath(parsed.data) : undefined;
+  if (where !== undefined) throw new DriftlineError('VALIDATION_FAILED', `refusing to publish an invalid ${contract} event: ${where}: contains a lone UTF-16 surrogate`);
+  return Buffer.from(text);
 }

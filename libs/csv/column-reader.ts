@@ -26,6 +26,7 @@ import { parse as parseSync } from 'csv-parse/sync';
 import { DriftlineError } from '../errors/errors.ts';
 import { ColumnBuilder, type LoadedColumn } from './column-builder.ts';
 import { feedLines, RaggedLineError, type FeedResult } from './line-splitter.ts';
+import { bytePosition, Utf8Guard } from './utf8-guard.ts';
 
 /** Options of {@link readCsvColumns}. */
 export interface ReadCsvOptions {
@@ -158,6 +159,17 @@ async function readQuoted(loader: TableLoader, head: Uint8Array, rest: AsyncIter
   }
 }
 
+/** The error for an invalid UTF-8 byte at `offset`: file, line, and the column when the line's fields can be counted. */
+async function notUtf8Error(path: string, offset: number, loader: TableLoader): Promise<DriftlineError> {
+  const { line, column, before, firstLine } = await bytePosition(path, offset);
+  // Fields are counted only when no quote precedes the byte on its line (a quoted comma would miscount them).
+  const field = before !== null && !before.includes(0x22) ? before.reduce((n, b) => n + (b === 0x2c ? 1 : 0), 0) : undefined;
+  // The header may not be parsed yet (the bad byte can sit in the first chunk): read its names from the first line then.
+  const header = loader.builders?.map((b) => b.name) ?? (firstLine && !firstLine.includes(0x22) ? firstLine.toString('utf8').replace(/\r$/, '').split(',') : undefined);
+  const name = field === undefined ? undefined : line === 1 ? `header field ${field + 1}` : header?.[field] !== undefined ? `column '${header[field]}'` : undefined;
+  return csvError(path, line, `invalid UTF-8 at byte ${column + 1} of the line${name ? ` (${name})` : ''}; the file must be UTF-8 encoded`);
+}
+
 /**
  * Reads `path` into typed columns (see module doc). Columns named in
  * `options.categorical` are categorical; others are numeric when every
@@ -182,7 +194,17 @@ export async function readCsvColumns(path: string, options: ReadCsvOptions = {})
   };
   const loader = new TableLoader(path, new Set(options.categorical ?? []), rowEstimate);
   const stream = createReadStream(path, { highWaterMark: options.chunkSize ?? 4 << 20 });
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const raw = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  // Every chunk, on either parser's path, is checked as UTF-8 before it is parsed (see ./utf8-guard.ts).
+  const guard = new Utf8Guard();
+  const chunks: AsyncIterator<Buffer> = {
+    next: async () => {
+      const next = await raw.next();
+      const bad = guard.check(next.done ? undefined : next.value, next.done === true);
+      if (bad >= 0) throw await notUtf8Error(path, bad, loader);
+      return next;
+    },
+  };
   let carry: Uint8Array | null = null;
   let first = true;
   try {

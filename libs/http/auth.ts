@@ -21,6 +21,23 @@ export const CREDENTIAL_REDACT_PATHS = [
   '*.password',
 ];
 
+/** Query parameters that carry a credential when a client puts one in the URL by mistake. */
+const URL_CREDENTIAL = /([?&](?:token|access_token|api_key|apikey|key|password|secret|auth|authorization)=)[^&#]*/gi;
+
+/** `url` with the values of credential-named query parameters replaced by `[redacted]`. */
+export function withoutUrlCredentials(url: string): string {
+  return url.replace(URL_CREDENTIAL, '$1[redacted]');
+}
+
+/**
+ * fastify's request serializer (method, url, host, address, port), with
+ * credentials cut from the URL: the "incoming request" line logs the URL,
+ * and redaction by path cannot reach inside a string.
+ */
+export function credentialSafeRequest(req: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }) {
+  return { method: req.method, url: req.url === undefined ? undefined : withoutUrlCredentials(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
 export interface BearerOptions {
   /** The realm in WWW-Authenticate (RFC 6750). */
   realm?: string;

@@ -1,10 +1,10 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { ClickHouseClient } from '../../libs/clickhouse/client.ts';
-import { CREDENTIAL_REDACT_PATHS, createGuards } from '../../libs/http/auth.ts';
+import { CREDENTIAL_REDACT_PATHS, createGuards, credentialSafeRequest } from '../../libs/http/auth.ts';
 import { errorBody, httpErrorOf } from '../../libs/http/errors.ts';
 import { clickhouseCheck, type ReadinessCheck } from '../../libs/http/readiness.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
@@ -51,8 +51,8 @@ export interface ApiAppDeps {
  * config comes in through `deps` (services/api/main.ts parses it).
  */
 export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
-  // A child with its own redaction: whatever logger comes in, credentials never reach a line.
-  const log = deps.logger.child({ component: 'api' }, { redact: { paths: CREDENTIAL_REDACT_PATHS, censor: '[redacted]' } });
+  // A child with its own redaction (and a request serializer that cuts credentials from URLs): whatever logger comes in, credentials never reach a line.
+  const log = deps.logger.child({ component: 'api' }, { redact: { paths: CREDENTIAL_REDACT_PATHS, censor: '[redacted]' }, serializers: { req: credentialSafeRequest } });
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: deps.limits.bodyLimit,
@@ -60,6 +60,12 @@ export function buildApiApp(deps: ApiAppDeps): FastifyInstance {
     // Fastify's default ajv strips unknown properties; we refuse them instead,
     // and keep the failing schema on each error to name the allowed parameters.
     ajv: { customOptions: { removeAdditional: false, verbose: true } },
+    // Router-level refusals (a malformed percent-encoding in the path, a parameter over maxParamLength)
+    // bypass setErrorHandler; without this they answer fastify's own body, not { error: { code, message } }.
+    frameworkErrors: (err, _request, reply) => {
+      const { status, body } = httpErrorOf(err, { bodyLimit: deps.limits.bodyLimit, bodyLimitVariable: 'API_BODY_LIMIT', service: 'the API server' });
+      void (reply as FastifyReply).code(status).send(body);
+    },
   });
   const registry = deps.registry ?? createServiceRegistry('api');
   const metrics = createApiMetrics(registry);

@@ -21,6 +21,8 @@ export interface LabelConsumerOptions {
   /** Told about every join, so the quality job can mark windows dirty. */
   onJoined?: (outcome: JoinOutcome) => void;
   clock?: () => number;
+  /** Kafka session timeout: how soon a dead consumer's partitions move to another (default kafkajs' 30 s; Kafka's minimum is 6 s). */
+  sessionTimeoutMs?: number;
 }
 
 export interface LabelConsumerStats {
@@ -118,7 +120,7 @@ export function createLabelConsumer(options: LabelConsumerOptions): LabelConsume
 
   return {
     async start() {
-      consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 500, retry: { retries: 10 } });
+      consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 500, retry: { retries: 10 }, ...(options.sessionTimeoutMs ? { sessionTimeout: options.sessionTimeoutMs } : {}) });
       await consumer.connect();
       await consumer.subscribe({ topic: options.topic, fromBeginning: true });
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: handleBatch });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, preHandlerHookHandler } from 'fastify';
 import type { Producer } from 'kafkajs';
 import { encodeEvent } from '../../libs/contracts/decode.ts';
 import { type LabelEvent, labelEventSchema } from '../../libs/contracts/schemas.ts';
+import { loneSurrogatePath } from '../../libs/contracts/well-formed.ts';
 import { messageOf } from '../../libs/errors/errors.ts';
 import { LABEL_SOURCE_HEADER } from './label-consumer.ts';
 
@@ -80,13 +81,15 @@ export function labelRoutes(options: LabelRoutesOptions): FastifyPluginAsync {
         labels.forEach((item, index) => {
           const candidate = typeof item === 'object' && item !== null && !Array.isArray(item) ? { schema_version: 1, ts: nowMs, ...item } : item;
           const parsed = labelEventSchema.safeParse(candidate);
-          if (parsed.success) {
+          // encodeEvent refuses lone surrogates (libs/contracts/well-formed.ts): caught here, per item, not as a failed publish.
+          const surrogateAt = parsed.success ? loneSurrogatePath(parsed.data) : undefined;
+          if (parsed.success && surrogateAt === undefined) {
             good.push(parsed.data);
             return;
           }
-          const issue = parsed.error.issues[0]!;
+          const why = parsed.success ? `${surrogateAt}: contains a lone UTF-16 surrogate; strings must be valid Unicode` : `${parsed.error.issues[0]!.path.join('.') || '(item)'}: ${parsed.error.issues[0]!.message}`;
           const id = (item as { prediction_id?: unknown } | null)?.prediction_id;
-          errors.push({ index, ...(typeof id === 'string' ? { prediction_id: id.slice(0, 64) } : {}), error: `${issue.path.join('.') || '(item)'}: ${issue.message}` });
+          errors.push({ index, ...(typeof id === 'string' ? { prediction_id: id.slice(0, 64) } : {}), error: why });
         });
         options.onCounted?.(good.length, errors.length);
         if (good.length === 0) {

@@ -22,7 +22,15 @@ export function queueBoard(options: { queues: Queue[]; adminToken: string | unde
     await app.register(
       async (board) => {
         board.addHook('onRequest', (request, reply, done) => {
-          if (authorized(request, options.adminToken)) return done();
+          if (authorized(request, options.adminToken)) {
+            // bull-board answers 500 to a control character in a query value (its error formatter breaks on it).
+            const bad = Object.entries(request.query as Record<string, unknown>).find(([, v]) => /[\u0000-\u001f]/.test(String(v)));
+            if (bad) {
+              void reply.code(400).send({ error: { code: 'INPUT_INVALID', message: `query parameter '${bad[0]}' holds a control character` } });
+              return;
+            }
+            return done();
+          }
           if (!options.adminToken) {
             void reply.code(403).send({ error: { code: 'FORBIDDEN', message: 'the queue board is disabled: set API_ADMIN_TOKEN to enable it' } });
             return;

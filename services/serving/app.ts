@@ -50,6 +50,12 @@ export function buildServingApp(deps: ServingAppDeps): FastifyInstance {
     // One log line per request would cost more than scoring a row; errors are logged below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit,
+    // Router-level refusals (a malformed percent-encoding in the path, a parameter over maxParamLength)
+    // bypass setErrorHandler; without this they answer fastify's own body, not ours.
+    frameworkErrors: (err, _request, reply) => {
+      const { status, body } = httpErrorOf(err, deps.bodyLimit);
+      void (reply as FastifyReply).code(status).send(body);
+    },
   });
   metrics.watch({ models: () => registry.served(), publisher: () => deps.publisher.stats(), registryStats: () => registry.stats });
   const infer = createInferenceService({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { commonEnv } from '../../libs/config/common.ts';
 import { parseDurationMs } from '../../libs/config/duration.ts';
-import { envDuration, envInt, envString } from '../../libs/config/env.ts';
+import { envInt, envString, envTimer } from '../../libs/config/env.ts';
 
 /**
  * Execution providers a serving node may ask onnxruntime-node for. `cuda` and
@@ -46,7 +46,7 @@ export const servingEnv = {
   SERVING_NODE_NAME: z.string().min(1).max(200).optional(),
   MODEL_REPOSITORY: envString('.driftline/models'),
   /** How often the repository is rescanned for new, changed or removed versions; 0 turns polling off. */
-  MODEL_POLL_INTERVAL: envDuration('5s'),
+  MODEL_POLL_INTERVAL: envTimer('5s'),
   SERVING_EXECUTION_PROVIDERS: providerList,
   /** onnxruntime intra-op threads per session; 0 = onnxruntime's default (one per core). */
   SERVING_INTRA_OP_THREADS: envInt(1, 0, 256),
@@ -61,7 +61,7 @@ export const servingEnv = {
   SERVING_PUBLISH_BATCH: envInt(250, 1, 100_000),
   /** How long the publisher waits for a batch to fill before sending a partial one. Each send costs the
    *  broker and kafkajs a fixed amount of CPU; on a 2-core host 5 ms lingers tripled the p99 of serving. */
-  SERVING_PUBLISH_LINGER: envDuration('200ms'),
+  SERVING_PUBLISH_LINGER: envTimer('200ms'),
 };
 
 export const servingConfigSchema = z.object({ ...commonEnv, ...servingEnv });

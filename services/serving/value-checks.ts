@@ -1,3 +1,5 @@
+import { hasLoneSurrogate } from '../../libs/contracts/well-formed.ts';
+
 /**
  * The type rules for one feature value, shared by both request formats. The
  * serving node checks TYPES only: ranges, unknown categories and nulls on
@@ -31,6 +33,8 @@ export function categoricalProblem(value: unknown): string | undefined {
   if (value === null) return undefined;
   if (typeof value !== 'string') return `expected a string, got ${describeValue(value)}`;
   if (value.length > MAX_STRING_LENGTH) return `string of ${value.length} characters exceeds ${MAX_STRING_LENGTH}`;
+  // The event contract refuses such strings (libs/contracts/well-formed.ts): scored, the row could never be published.
+  if (hasLoneSurrogate(value)) return `${describeValue(value)} holds a lone UTF-16 surrogate (\\ud800-\\udfff without its pair); send valid Unicode`;
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { commonEnv } from '../../libs/config/common.ts';
-import { envDuration, envInt, envString } from '../../libs/config/env.ts';
+import { envInt, envString, envTimer } from '../../libs/config/env.ts';
 import { TRAINING_QUEUE } from '../../libs/training/training-job.ts';
 
 /** The trainer's environment (README "Trainer" lists each variable). */
@@ -30,10 +30,10 @@ export const trainerEnv = {
   TRAINER_WEBHOOK_TOKEN: z.string().min(1).optional(),
   /** Body shape: plain (the job JSON), github (repository_dispatch), airflow (dagRuns conf). */
   TRAINER_WEBHOOK_FORMAT: z.enum(['plain', 'github', 'airflow']).default('plain'),
-  TRAINER_WEBHOOK_TIMEOUT: envDuration('10s'),
+  TRAINER_WEBHOOK_TIMEOUT: envTimer('10s'),
   /** Tries per job attempt (network errors, 5xx, 429), with backoff. */
   TRAINER_WEBHOOK_RETRIES: envInt(3, 1, 10),
-  /** URL template of a candidate export with {candidate_id} and {format}, sent to the webhook, e.g. http://api:8080/v1/candidates/{candidate_id}/export?format={format} */
+  /** URL template of a candidate export with {candidate_id} and {format}, sent to the webhook, e.g. http://api:8081/v1/candidates/{candidate_id}/export?format={format} */
   TRAINER_CANDIDATE_EXPORT_URL: z.string().min(1).optional(),
 };
 

@@ -1,0 +1,116 @@
+/**
+ * The raw sink across a Kafka broker crash. A broker of our own
+ * (scripts/kafka.sh on free ports with its own data directory — never the
+ * shared broker on 9092) is SIGKILLed while the sink consumes and events are
+ * being published, then started again on the same storage. Every event must
+ * end in ClickHouse exactly once and every offset be committed; the process
+ * sees no unhandled rejection or uncaught exception.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Kafka, Producer } from 'kafkajs';
+import { createKafka } from '../../libs/kafka/client.ts';
+import { createDeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
+import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
+import { repoRoot } from '../../libs/local/local-services.ts';
+import { createRawSink, type RawSink } from '../../services/sink/raw-sink.ts';
+import { generatePredictions, publishPredictions } from '../../simulators/prediction-generator.ts';
+import { count, testClickHouse, testLogger, uniqueName, uniqueTopics, waitFor } from '../support/harness.ts';
+import { type CrashRecorder, recordCrashes } from './support/crash-recorder.ts';
+import { recordFigures } from './support/figures.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'driftline-rel-kafka-'));
+let port = 0;
+
+/** Two free consecutive ports (client listener, KRaft controller). */
+async function freePortPair(): Promise<number> {
+  const free = (p: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(p, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (let p = 19_193 + Math.floor(Math.random() * 500) * 2; p < 29_000; p += 2) if ((await free(p)) && (await free(p + 1))) return p;
+  throw new Error('no free port pair');
+}
+
+/** scripts/kafka.sh with our port and storage; resolves with its exit code. */
+function kafkaScript(command: 'start' | 'stop'): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['scripts/kafka.sh', command], { cwd: repoRoot, env: { ...process.env, KAFKA_PORT: String(port), KAFKA_DATA_DIR: dataDir, KAFKA_HEAP: '256m' }, stdio: 'ignore' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+const brokerPid = () => Number(readFileSync(join(dataDir, 'kafka.pid'), 'utf8'));
+
+let crashes: CrashRecorder;
+after(async () => {
+  crashes?.stop();
+  if (port) await kafkaScript('stop');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('raw sink across a broker crash', () => {
+  it('stores every event exactly once after the broker is SIGKILLed and restarted', async () => {
+    crashes = recordCrashes();
+    port = await freePortPair();
+    assert.equal(await kafkaScript('start'), 0, 'our broker starts');
+    const kafka: Kafka = createKafka({ brokers: [`127.0.0.1:${port}`], clientId: uniqueName('broker-restart'), logger: testLogger() });
+    const producer: Producer = createIdempotentProducer(kafka);
+    await producer.connect();
+    const clickhouse = await testClickHouse();
+    const topics = await uniqueTopics(kafka);
+    const groupId = uniqueName('sink');
+    const sink: RawSink = createRawSink({ kafka, clickhouse, deadLetters: createDeadLetterPublisher(producer, topics.deadLetter), logger: testLogger(), topic: topics.predictions, groupId, batchRows: 1_000, batchMaxWaitMs: 200, maxBufferedRows: 10_000 });
+    const stored = () => count(clickhouse, 'SELECT count() AS c FROM predictions WHERE topic = {t:String}', { t: topics.predictions });
+    const events = [...generatePredictions(8_000, { model: 'm-broker', modelVersion: '1', node: 'n', seed: 13, startMs: Date.now() - 3_600_000, stepMs: 5 })];
+    let restartSeconds = 0;
+    try {
+      await sink.start();
+      await publishPredictions(producer, topics.predictions, events.slice(0, 4_000));
+      assert.ok(await waitFor(async () => (await stored()) >= 2_000, 60_000), 'the sink is consuming');
+
+      // Crash the broker, keep publishing (the producer retries), start it again on the same storage.
+      process.kill(brokerPid(), 'SIGKILL');
+      const down = Date.now();
+      const publishing = publishPredictions(producer, topics.predictions, events.slice(4_000));
+      await new Promise((r) => setTimeout(r, 2_000));
+      assert.equal(await kafkaScript('start'), 0, 'our broker restarts');
+      restartSeconds = (Date.now() - down) / 1000;
+      await publishing;
+
+      assert.ok(await waitFor(async () => (await stored()) >= events.length, 120_000), `stored ${await stored()} of ${events.length}`);
+      const admin = kafka.admin();
+      await admin.connect();
+      const committedTotal = async () => (await admin.fetchOffsets({ groupId, topics: [topics.predictions] }))[0]!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+      const allCommitted = await waitFor(async () => (await committedTotal()) === events.length, 60_000);
+      const committed = await committedTotal();
+      await admin.disconnect();
+      await new Promise((r) => setTimeout(r, 500));
+      const physical = await stored();
+      const unique = await count(clickhouse, 'SELECT uniqExact(prediction_id) AS c FROM predictions WHERE topic = {t:String}', { t: topics.predictions });
+      recordFigures('broker-restart', {
+        'events processed': events.length,
+        'kills survived': 1,
+        'broker down seconds': Math.round(restartSeconds),
+        'events lost': events.length - unique,
+        'duplicates found': physical - unique,
+        'replays skipped': sink.stats().replaysSkipped,
+        crashes: crashes.crashes.length,
+      });
+      assert.equal(unique, events.length, 'no event lost');
+      assert.equal(physical, events.length, 'no event stored twice');
+      assert.ok(allCommitted, `every offset committed (${committed} of ${events.length})`);
+      assert.deepEqual(crashes.crashes, []);
+    } finally {
+      await sink.close();
+      await producer.disconnect();
+    }
+  });
+});
