@@ -1,0 +1,141 @@
+/**
+ * Pieces the benchmarks share: medians, the machine description, throwaway
+ * topics on the real broker (created per run, deleted afterwards so long runs
+ * do not fill the broker's disk), fast publishing of pre-validated events,
+ * and child processes whose stdout ends in one JSON line.
+ */
+import { spawn } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import type { Kafka, Producer } from 'kafkajs';
+import { encodeEvent } from '../../libs/contracts/decode.ts';
+import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
+import { ensureDriftlineTopics, type TopicNames } from '../../libs/kafka/topology.ts';
+import { repoRoot } from '../../libs/local/local-services.ts';
+
+/** Progress lines of a benchmark (stderr in the CLI). */
+export type BenchLog = (line: string) => void;
+
+/** Median of a non-empty list (mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of an empty list');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** 1234567 → "1,234,567". */
+export const int = (n: number) => Math.round(n).toLocaleString('en-US');
+/** Bytes → "123 MiB". */
+export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+/** CPU model, core count, RAM and Node version, from the os module. */
+export function machineDescription(): string {
+  const cpu = cpus()[0]?.model.trim() || 'unknown CPU';
+  return `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; Node ${process.version}`;
+}
+
+/** A fresh set of Driftline topics named `<prefix>-<time>.*` (6 prediction partitions, 3 label partitions). */
+export async function benchTopics(kafka: Kafka, prefix: string): Promise<TopicNames> {
+  const base = `driftline-bench-${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+  const topics = { predictions: `${base}.predictions`, labels: `${base}.labels`, alerts: `${base}.alerts`, deadLetter: `${base}.dead-letter` };
+  await ensureDriftlineTopics(kafka, topics);
+  return topics;
+}
+
+/** Deletes a bench's topics; a failure is reported, not thrown (the numbers are already taken). */
+export async function deleteTopics(kafka: Kafka, topics: TopicNames, log: BenchLog = () => {}): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.deleteTopics({ topics: Object.values(topics), timeout: 30_000 });
+  } catch (err) {
+    log(`could not delete topics ${topics.predictions.replace(/\.predictions$/, '.*')}: ${(err as Error).message}`);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * Encodes prediction events for the bench producers. The first event of a
+ * run goes through `encodeEvent` (the contract's zod schema) so a generator
+ * that drifts from the contract fails loudly; the rest are plain
+ * JSON.stringify, because a million zod passes would make the publisher,
+ * not the system under test, the bottleneck on 2 cores.
+ */
+export function predictionEncoder(): (event: PredictionEvent) => Buffer {
+  let checked = false;
+  return (event) => {
+    if (!checked) {
+      checked = true;
+      return encodeEvent('predictions', event);
+    }
+    return Buffer.from(JSON.stringify(event));
+  };
+}
+
+/**
+ * Publishes `count` messages made by `make(i)` in batches of `batchSize`,
+ * one batch in flight (the idempotent producer's limit). Returns the wall
+ * time in ms. `onBatch` runs after each acknowledged batch (pacing, RSS).
+ */
+export async function publishAll(
+  producer: Producer,
+  topic: string,
+  count: number,
+  make: (i: number) => { key: string; value: Buffer },
+  options: { batchSize?: number; onBatch?: (published: number) => Promise<void> | void } = {},
+): Promise<number> {
+  const batchSize = options.batchSize ?? 2_000;
+  const t0 = performance.now();
+  for (let i = 0; i < count; i += batchSize) {
+    const messages = [];
+    for (let j = i; j < Math.min(count, i + batchSize); j++) messages.push(make(j));
+    await producer.send({ topic, acks: -1, messages });
+    await options.onBatch?.(Math.min(count, i + batchSize));
+  }
+  return performance.now() - t0;
+}
+
+/** Exit status, the last stdout line parsed as JSON (when the exit was clean), and stderr's tail. */
+export interface ChildRun<T> {
+  code: number | null;
+  result: T | undefined;
+  stderr: string;
+  wallMs: number;
+}
+
+/**
+ * Runs `node --import tsx <script> ...args` from the repository root and
+ * parses its last stdout line as JSON. `onLine` sees every stdout line as it
+ * comes (progress samples).
+ */
+export function runTsxChild<T>(script: string, args: string[], options: { onLine?: (line: string) => void; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void } = {}): Promise<ChildRun<T>> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
+    let stdout = '';
+    let pending = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const text = d.toString();
+      stdout = (stdout + text).slice(-50_000_000);
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) options.onLine?.(line);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const last = stdout.trim().split('\n').pop() ?? '';
+      let result: T | undefined;
+      try {
+        result = code === 0 ? (JSON.parse(last) as T) : undefined;
+      } catch {
+        result = undefined;
+      }
+      resolve({ code, result, stderr, wallMs: performance.now() - t0 });
+    });
+  });
+}

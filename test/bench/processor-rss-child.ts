@@ -1,0 +1,106 @@
+/**
+ * The processors service alone in its own process (as deployed in embedded
+ * mode: consumer, aggregators, finalizer and the embedded ClickHouse), with
+ * the production PROCESSORS_* defaults, reading a topic that a publisher in
+ * another process fills live. It samples its own memory every `--sample-every`
+ * events (polled every 25 ms, so a sample lands within a few hundred events of
+ * its mark) and stops once `--events` events have been consumed.
+ *
+ * stdout: `{"ready":true}` once consuming, one `{"sample":…}` line per
+ * sample, and last a JSON summary line.
+ *
+ *   node --import tsx test/bench/processor-rss-child.ts --data-dir D --topic T --group G --events N --sample-every K [--profile F]...
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createClickHouse, queryRows } from '../../libs/clickhouse/client.ts';
+import { migrate } from '../../libs/clickhouse/migrations.ts';
+import { parseEnv } from '../../libs/config/env.ts';
+import { createKafka } from '../../libs/kafka/client.ts';
+import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
+import { repoRoot } from '../../libs/local/local-services.ts';
+import { silentLogger } from '../../libs/logging/logger.ts';
+import { saveProfile } from '../../libs/profiles/profile-store.ts';
+import { referenceProfileSchema } from '../../libs/profiles/reference-profile.ts';
+import { processorsConfigFrom, processorsConfigSchema } from '../../services/processors/config.ts';
+import { createProcessorsService } from '../../services/processors/processors-service.ts';
+
+/** One memory sample: process.memoryUsage() after `events` events. */
+export interface MemorySample {
+  events: number;
+  elapsedMs: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+  /** The embedded ClickHouse engine's own tracked memory (system.metrics MemoryTracking). */
+  clickhouseTracked: number;
+}
+
+/** The child's last stdout line. */
+export interface RssChildSummary {
+  samples: MemorySample[];
+  consumed: number;
+  late: number;
+  windowsFinalized: number;
+  driftRows: number;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    'data-dir': { type: 'string' },
+    topic: { type: 'string' },
+    group: { type: 'string' },
+    events: { type: 'string' },
+    'sample-every': { type: 'string' },
+    profile: { type: 'string', multiple: true, default: [] },
+  },
+});
+const total = Number(args.events);
+const every = Number(args['sample-every']);
+if (!args['data-dir'] || !args.topic || !args.group || !(total > 0) || !(every > 0)) {
+  console.error('usage: processor-rss-child.ts --data-dir D --topic T --group G --events N --sample-every K [--profile F]...');
+  process.exit(2);
+}
+
+const logger = silentLogger();
+const clickhouse = await createClickHouse({ dataDir: args['data-dir'] });
+await migrate(clickhouse, join(repoRoot, 'migrations'), logger);
+for (const file of args.profile) await saveProfile(clickhouse, referenceProfileSchema.parse(JSON.parse(readFileSync(file, 'utf8'))));
+const kafka = createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: 'processor-rss-child', logger });
+const producer = createIdempotentProducer(kafka);
+await producer.connect();
+const base = args.topic.replace(/\.predictions$/, '');
+const topics = { predictions: args.topic, labels: `${base}.labels`, alerts: `${base}.alerts`, deadLetter: `${base}.dead-letter` };
+const config = { ...processorsConfigFrom(parseEnv(processorsConfigSchema, {})), groupId: args.group };
+const service = createProcessorsService({ kafka, clickhouse, producer, logger, topics, config });
+await service.start();
+process.stdout.write('{"ready":true}\n');
+
+const t0 = performance.now();
+const samples: MemorySample[] = [];
+const sample = async (events: number) => {
+  const m = process.memoryUsage();
+  const [tracked] = await queryRows<{ value: string }>(clickhouse, "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'");
+  const s: MemorySample = { events, elapsedMs: Math.round(performance.now() - t0), rss: m.rss, heapUsed: m.heapUsed, external: m.external, clickhouseTracked: Number(tracked?.value ?? 0) };
+  samples.push(s);
+  process.stdout.write(`${JSON.stringify({ sample: s })}\n`);
+};
+await sample(0);
+let next = every;
+for (;;) {
+  const consumed = service.runtime.stats().consumed;
+  if (consumed >= next || (consumed >= total && samples.at(-1)!.events < consumed)) {
+    await sample(consumed);
+    while (next <= consumed) next += every;
+  }
+  if (consumed >= total) break;
+  await new Promise((r) => setTimeout(r, 25));
+}
+await service.close();
+const stats = service.stats();
+const [drift] = await queryRows<{ c: string }>(clickhouse, 'SELECT count() AS c FROM drift_metrics FINAL');
+await producer.disconnect();
+await clickhouse.close();
+const summary: RssChildSummary = { samples, consumed: stats.consumed, late: stats.late, windowsFinalized: stats.windowsFinalized, driftRows: Number(drift?.c ?? 0) };
+process.stdout.write(`${JSON.stringify(summary)}\n`);

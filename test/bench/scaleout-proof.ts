@@ -1,0 +1,151 @@
+/**
+ * Scale-out proof at size (issue 5 item 7): the same prediction stream read
+ * by ONE processors instance and by THREE instances in one consumer group
+ * must yield identical drift, validation and SLO tables. CI runs this on
+ * 60k events (test/integration/processors-scaleout.test.ts); this runs it
+ * on 1,000,000 by default, with the same child (test/support/processors-child.ts:
+ * its own process and embedded ClickHouse per configuration, runs until every
+ * partition's checkpoint covers the topic's end, then finalizes every window
+ * and prints the tables) and the same kind of stream: 2 models, 10 s windows,
+ * 2 s lateness, events up to 3 s out of order (some late), income shifted in
+ * the second half, a few nulls, out-of-domain and out-of-range values, errors.
+ *
+ * Reports, per table: row count and SHA-256 of its rows (as the child prints
+ * them, in its ORDER BY) for both runs, and whether they are identical.
+ *
+ *   node --import tsx test/bench/scaleout-proof.ts [--events 1000000]
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { newPredictionId } from '../../libs/contracts/prediction-id.ts';
+import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
+import { createKafka } from '../../libs/kafka/client.ts';
+import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
+import { ensureLocalKafka } from '../../libs/local/local-services.ts';
+import { silentLogger } from '../../libs/logging/logger.ts';
+import { sampleDataset, sampleRow } from '../../libs/model/credit-domain.ts';
+import { createRng } from '../../libs/model/random.ts';
+import { buildReferenceProfile } from '../../libs/profiles/reference-profile.ts';
+import { type BenchLog, benchTopics, deleteTopics, int, predictionEncoder, publishAll, runTsxChild } from './bench-support.ts';
+
+export interface ScaleoutProofOptions {
+  events?: number;
+  log?: BenchLog;
+}
+
+/** Outcome of the comparison (the section is built from it). */
+export interface ScaleoutProofResult {
+  events: number;
+  identical: boolean;
+  tables: Array<{ name: string; rows: [number, number]; sha256: [string, string]; identical: boolean }>;
+  wallMs: [number, number];
+  publishMs: number;
+  /** Events in drift_windows (on time + late) for the model with a reference profile, per run. */
+  windowedEvents: [number, number];
+  markdown: string;
+}
+
+const WINDOW_MS = 10_000;
+const LATENESS_MS = 2_000;
+const MODELS = ['credit-a', 'credit-b'];
+/** Events per window on average, as in the CI test (60k events over 6 windows). */
+const EVENTS_PER_WINDOW = 10_000;
+
+type Tables = Record<string, unknown[]>;
+
+const sha256 = (rows: unknown[]) => createHash('sha256').update(JSON.stringify(rows)).digest('hex');
+
+/** Runs the comparison and returns the result with its BENCHMARKS.md section. */
+export async function runScaleoutProof(options: ScaleoutProofOptions = {}): Promise<ScaleoutProofResult> {
+  const n = options.events ?? 1_000_000;
+  const log = options.log ?? (() => {});
+  await ensureLocalKafka(9092);
+  const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: 'scaleout-proof', logger: silentLogger() });
+  const topics = await benchTopics(kafka, 'scaleout');
+  const dir = mkdtempSync(join(tmpdir(), 'driftline-scaleout-proof-'));
+  const rng = createRng(7);
+  const profileFile = join(dir, 'profile.json');
+  // As in CI, the child stores one reference profile (credit-a's): credit-b is covered by SLO and the late counts only.
+  writeFileSync(profileFile, JSON.stringify(buildReferenceProfile(sampleDataset(rng, 3_000).rows as unknown as Array<Record<string, unknown>>, { model: MODELS[0]!, modelVersion: '1', source: 'scaleout-proof' })));
+
+  const windows = Math.max(6, Math.round(n / EVENTS_PER_WINDOW));
+  const span = windows * WINDOW_MS;
+  const start = Math.floor((Date.now() - span - 30 * 60_000) / WINDOW_MS) * WINDOW_MS;
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  const encode = predictionEncoder();
+  log(`scale-out: publishing ${int(n)} events over ${windows} windows`);
+  let publishMs = 0;
+  const runs: Array<{ tables: Tables; wallMs: number }> = [];
+  try {
+    publishMs = await publishAll(producer, topics.predictions, n, (i) => {
+      const base = start + Math.floor((i / n) * span);
+      const ts = base - Math.floor(rng.next() * 3_000);
+      const drift = base - start >= span / 2 ? { numeric: { income: { scale: 1.6 } } } : undefined;
+      const row = sampleRow(rng, drift) as unknown as PredictionEvent['features'];
+      if (i % 997 === 0) row.income = null;
+      if (i % 499 === 0) row.home_ownership = 'houseboat';
+      if (i % 503 === 0) row.age = -5;
+      const event: PredictionEvent = { schema_version: 1, prediction_id: newPredictionId(ts), model: MODELS[i % MODELS.length]!, model_version: '1', ts: Math.max(start, ts), features: row, outputs: { probability: 0.5 }, latency_ms: 1 + (i % 50), status: i % 101 === 0 ? 'error' : 'ok', node: 'n', execution_provider: 'cpu' };
+      return { key: event.prediction_id, value: encode(event) };
+    });
+    await producer.disconnect();
+    for (const instances of [1, 3]) {
+      log(`scale-out: ${instances} instance(s) reading ${int(n)} events`);
+      const child = await runTsxChild<Tables>('test/support/processors-child.ts', [
+        '--data-dir', join(dir, `ch-${instances}`),
+        '--topic', topics.predictions,
+        '--group', `${topics.predictions}-${instances}x`,
+        '--instances', String(instances),
+        '--profile', profileFile,
+        '--window-ms', String(WINDOW_MS),
+        '--lateness-ms', String(LATENESS_MS),
+      ]);
+      if (child.code !== 0 || !child.result) throw new Error(`processors child with ${instances} instance(s) failed (${child.code}): ${child.stderr}`);
+      runs.push({ tables: child.result, wallMs: child.wallMs });
+      log(`scale-out: ${instances} instance(s) done in ${(child.wallMs / 1000).toFixed(0)} s`);
+    }
+  } finally {
+    await producer.disconnect().catch(() => {});
+    await deleteTopics(kafka, topics, log);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const [one, three] = runs as [(typeof runs)[0], (typeof runs)[0]];
+  const names = [...new Set([...Object.keys(one.tables), ...Object.keys(three.tables)])];
+  const tables = names.map((name) => {
+    const a = one.tables[name] ?? [];
+    const b = three.tables[name] ?? [];
+    const sums: [string, string] = [sha256(a), sha256(b)];
+    return { name, rows: [a.length, b.length] as [number, number], sha256: sums, identical: sums[0] === sums[1] };
+  });
+  const windowed = (t: Tables) => (t.drift_windows as Array<{ events: string; late_events: string }>).reduce((s, w) => s + Number(w.events) + Number(w.late_events), 0);
+  const identical = tables.every((t) => t.identical);
+  const expected = Math.ceil(n / MODELS.length);
+  const windowedEvents: [number, number] = [windowed(one.tables), windowed(three.tables)];
+  const markdown = [
+    '## Scale-out proof: 1 instance vs 3 instances',
+    '',
+    `${int(n)} prediction events (2 models, ${windows} windows of 10 s, 2 s allowed lateness, events up to 3 s out of order so some are late, \`income\` shifted ×1.6 in the second half, a few nulls, out-of-domain and out-of-range values and errors) on a 6-partition topic, read once by **one** processors instance and once by **three** instances in one consumer group, each configuration in its own process with its own embedded ClickHouse (\`test/support/processors-child.ts\`, the child CI uses on 60k events). Every window is finalized at the end of the stream, then the tables are compared row for row.`,
+    '',
+    `Run: \`node --import tsx test/bench/scaleout-proof.ts --events ${n}\` (publishing ${(publishMs / 1000).toFixed(0)} s; 1 instance ${(one.wallMs / 1000).toFixed(0)} s, 3 instances ${(three.wallMs / 1000).toFixed(0)} s, each from process start to the printed tables)`,
+    '',
+    '| table | rows (1 instance) | rows (3 instances) | SHA-256 (1 instance) | SHA-256 (3 instances) | identical |',
+    '|---|---|---|---|---|---|',
+    ...tables.map((t) => `| ${t.name} | ${int(t.rows[0])} | ${int(t.rows[1])} | \`${t.sha256[0].slice(0, 16)}…\` | \`${t.sha256[1].slice(0, 16)}…\` | ${t.identical ? 'yes' : '**NO**'} |`),
+    '',
+    `Result: **${identical ? 'identical' : 'NOT identical'}** drift, validation and SLO tables (and alerts). Events accounted for in credit-a's drift windows (on time + late): ${int(windowedEvents[0])} and ${int(windowedEvents[1])} of ${int(expected)}${windowedEvents[0] === expected && windowedEvents[1] === expected ? ' — none lost or double counted' : ' — **MISMATCH**'}. Checksums are over the rows as the child prints them (every column but computed_at/evaluated_at, in the tables' ORDER BY).`,
+    '',
+  ].join('\n');
+  return { events: n, identical, tables, wallMs: [one.wallMs, three.wallMs], publishMs, windowedEvents, markdown };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' } } });
+  const result = await runScaleoutProof({ events: Number(values.events), log: (l) => console.error(l) });
+  process.stdout.write(result.markdown);
+  if (!result.identical) process.exitCode = 1;
+}
