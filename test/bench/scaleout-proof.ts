@@ -10,10 +10,14 @@
  * 2 s lateness, events up to 3 s out of order (some late), income shifted in
  * the second half, a few nulls, out-of-domain and out-of-range values, errors.
  *
- * Reports, per table: row count and SHA-256 of its rows (as the child prints
- * them, in its ORDER BY) for both runs, and whether they are identical.
+ * A third configuration proves crash safety at size (issue 9 item 1): one
+ * instance SIGKILLed --kills times at random moments, restarted each time on
+ * the same data directory and consumer group, then left to finish.
  *
- *   node --import tsx test/bench/scaleout-proof.ts [--events 1000000]
+ * Reports, per table: row count and SHA-256 of its rows (as the child prints
+ * them, in its ORDER BY) for the three runs, and whether they are identical.
+ *
+ *   node --import tsx test/bench/scaleout-proof.ts [--events 1000000] [--kills 3]
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +38,8 @@ import { type BenchLog, benchTopics, deleteTopics, int, predictionEncoder, publi
 
 export interface ScaleoutProofOptions {
   events?: number;
+  /** SIGKILLs of the third configuration (one instance killed and restarted); default 3. */
+  kills?: number;
   log?: BenchLog;
 }
 
@@ -41,11 +47,13 @@ export interface ScaleoutProofOptions {
 export interface ScaleoutProofResult {
   events: number;
   identical: boolean;
-  tables: Array<{ name: string; rows: [number, number]; sha256: [string, string]; identical: boolean }>;
-  wallMs: [number, number];
+  tables: Array<{ name: string; rows: [number, number, number]; sha256: [string, string, string]; identical: boolean }>;
+  /** 1 instance, 3 instances, killed-and-restarted (all of its runs). */
+  wallMs: [number, number, number];
+  killsLanded: number;
   publishMs: number;
   /** Events in drift_windows (on time + late) for the model with a reference profile, per run. */
-  windowedEvents: [number, number];
+  windowedEvents: [number, number, number];
   markdown: string;
 }
 
@@ -81,6 +89,8 @@ export async function runScaleoutProof(options: ScaleoutProofOptions = {}): Prom
   log(`scale-out: publishing ${int(n)} events over ${windows} windows`);
   let publishMs = 0;
   const runs: Array<{ tables: Tables; wallMs: number }> = [];
+  const kills = options.kills ?? 3;
+  const killMoments: Array<{ atMs: number; killed: boolean }> = [];
   try {
     publishMs = await publishAll(producer, topics.predictions, n, (i) => {
       const base = start + Math.floor((i / n) * span);
@@ -94,58 +104,84 @@ export async function runScaleoutProof(options: ScaleoutProofOptions = {}): Prom
       return { key: event.prediction_id, value: encode(event) };
     });
     await producer.disconnect();
+    const childArgs = (dataDir: string, group: string, instances: number) => [
+      '--data-dir', dataDir,
+      '--topic', topics.predictions,
+      '--group', group,
+      '--instances', String(instances),
+      '--profile', profileFile,
+      '--window-ms', String(WINDOW_MS),
+      '--lateness-ms', String(LATENESS_MS),
+    ];
     for (const instances of [1, 3]) {
       log(`scale-out: ${instances} instance(s) reading ${int(n)} events`);
-      const child = await runTsxChild<Tables>('test/support/processors-child.ts', [
-        '--data-dir', join(dir, `ch-${instances}`),
-        '--topic', topics.predictions,
-        '--group', `${topics.predictions}-${instances}x`,
-        '--instances', String(instances),
-        '--profile', profileFile,
-        '--window-ms', String(WINDOW_MS),
-        '--lateness-ms', String(LATENESS_MS),
-      ]);
+      const child = await runTsxChild<Tables>('test/support/processors-child.ts', childArgs(join(dir, `ch-${instances}`), `${topics.predictions}-${instances}x`, instances));
       if (child.code !== 0 || !child.result) throw new Error(`processors child with ${instances} instance(s) failed (${child.code}): ${child.stderr}`);
       runs.push({ tables: child.result, wallMs: child.wallMs });
       log(`scale-out: ${instances} instance(s) done in ${(child.wallMs / 1000).toFixed(0)} s`);
     }
+    // Crash safety at size (issue 9 item 1): one instance SIGKILLed at random moments, restarted on the same
+    // data directory and consumer group each time, must end with the same tables as the undisturbed run.
+    const killedDir = join(dir, 'ch-killed');
+    const killedGroup = `${topics.predictions}-killed`;
+    const t0 = performance.now();
+    // Moments between 30% and 90% of the undisturbed run's length (start-up included), so kills land mid-stream.
+    const span1 = runs[0]!.wallMs;
+    for (let k = 0; k < kills; k++) {
+      const at = Math.round(span1 * (0.3 + 0.6 * rng.next()));
+      const child = await runTsxChild<Tables>('test/support/processors-child.ts', childArgs(killedDir, killedGroup, 1), {
+        onSpawn: (pid) => void setTimeout(() => {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* already exited */
+          }
+        }, at).unref(),
+      });
+      killMoments.push({ atMs: at, killed: child.code === null });
+      log(`scale-out: kill ${k + 1}/${kills} at ${(at / 1000).toFixed(1)} s: ${child.code === null ? 'killed mid-stream' : `exited first (code ${child.code})`}`);
+    }
+    const restarted = await runTsxChild<Tables>('test/support/processors-child.ts', childArgs(killedDir, killedGroup, 1));
+    if (restarted.code !== 0 || !restarted.result) throw new Error(`processors child after the kills failed (${restarted.code}): ${restarted.stderr}`);
+    runs.push({ tables: restarted.result, wallMs: performance.now() - t0 });
+    log(`scale-out: killed ${killMoments.filter((m) => m.killed).length} times, restarted, done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
     await producer.disconnect().catch(() => {});
     await deleteTopics(kafka, topics, log);
     rmSync(dir, { recursive: true, force: true });
   }
-  const [one, three] = runs as [(typeof runs)[0], (typeof runs)[0]];
-  const names = [...new Set([...Object.keys(one.tables), ...Object.keys(three.tables)])];
+  const [one, three, killed] = runs as [(typeof runs)[0], (typeof runs)[0], (typeof runs)[0]];
+  const names = [...new Set([...Object.keys(one.tables), ...Object.keys(three.tables), ...Object.keys(killed.tables)])];
   const tables = names.map((name) => {
-    const a = one.tables[name] ?? [];
-    const b = three.tables[name] ?? [];
-    const sums: [string, string] = [sha256(a), sha256(b)];
-    return { name, rows: [a.length, b.length] as [number, number], sha256: sums, identical: sums[0] === sums[1] };
+    const sums: [string, string, string] = [sha256(one.tables[name] ?? []), sha256(three.tables[name] ?? []), sha256(killed.tables[name] ?? [])];
+    const rows: [number, number, number] = [(one.tables[name] ?? []).length, (three.tables[name] ?? []).length, (killed.tables[name] ?? []).length];
+    return { name, rows, sha256: sums, identical: sums[0] === sums[1] && sums[0] === sums[2] };
   });
   const windowed = (t: Tables) => (t.drift_windows as Array<{ events: string; late_events: string }>).reduce((s, w) => s + Number(w.events) + Number(w.late_events), 0);
   const identical = tables.every((t) => t.identical);
   const expected = Math.ceil(n / MODELS.length);
-  const windowedEvents: [number, number] = [windowed(one.tables), windowed(three.tables)];
+  const windowedEvents: [number, number, number] = [windowed(one.tables), windowed(three.tables), windowed(killed.tables)];
+  const killsLanded = killMoments.filter((m) => m.killed).length;
   const markdown = [
-    '## Scale-out proof: 1 instance vs 3 instances',
+    '## Scale-out proof: 1 instance vs 3 instances vs 1 instance SIGKILLed',
     '',
-    `${int(n)} prediction events (2 models, ${windows} windows of 10 s, 2 s allowed lateness, events up to 3 s out of order so some are late, \`income\` shifted ×1.6 in the second half, a few nulls, out-of-domain and out-of-range values and errors) on a 6-partition topic, read once by **one** processors instance and once by **three** instances in one consumer group, each configuration in its own process with its own embedded ClickHouse (\`test/support/processors-child.ts\`, the child CI uses on 60k events). Every window is finalized at the end of the stream, then the tables are compared row for row.`,
+    `${int(n)} prediction events (2 models, ${windows} windows of 10 s, 2 s allowed lateness, events up to 3 s out of order so some are late, \`income\` shifted ×1.6 in the second half, a few nulls, out-of-domain and out-of-range values and errors) on a 6-partition topic, read once by **one** processors instance, once by **three** instances in one consumer group, and once by one instance **SIGKILLed ${killMoments.length} times** at random moments (${killMoments.map((m) => `${(m.atMs / 1000).toFixed(1)} s${m.killed ? '' : ' (had already finished)'}`).join(', ')} after its start; ${killsLanded} landed mid-stream), each time restarted on the same data directory and consumer group, then left to finish; each configuration in its own process with its own embedded ClickHouse (\`test/support/processors-child.ts\`, the child CI uses on 60k events). Every window is finalized at the end of the stream, then the tables are compared row for row.`,
     '',
-    `Run: \`node --import tsx test/bench/scaleout-proof.ts --events ${n}\` (publishing ${(publishMs / 1000).toFixed(0)} s; 1 instance ${(one.wallMs / 1000).toFixed(0)} s, 3 instances ${(three.wallMs / 1000).toFixed(0)} s, each from process start to the printed tables)`,
+    `Run: \`node --import tsx test/bench/scaleout-proof.ts --events ${n}\` (publishing ${(publishMs / 1000).toFixed(0)} s; 1 instance ${(one.wallMs / 1000).toFixed(0)} s, 3 instances ${(three.wallMs / 1000).toFixed(0)} s, killed-and-restarted ${(killed.wallMs / 1000).toFixed(0)} s over all its runs, each from process start to the printed tables)`,
     '',
-    '| table | rows (1 instance) | rows (3 instances) | SHA-256 (1 instance) | SHA-256 (3 instances) | identical |',
+    '| table | rows (1 / 3 / killed) | SHA-256 (1 instance) | SHA-256 (3 instances) | SHA-256 (killed + restarted) | identical |',
     '|---|---|---|---|---|---|',
-    ...tables.map((t) => `| ${t.name} | ${int(t.rows[0])} | ${int(t.rows[1])} | \`${t.sha256[0].slice(0, 16)}…\` | \`${t.sha256[1].slice(0, 16)}…\` | ${t.identical ? 'yes' : '**NO**'} |`),
+    ...tables.map((t) => `| ${t.name} | ${t.rows.map(int).join(' / ')} | \`${t.sha256[0].slice(0, 16)}…\` | \`${t.sha256[1].slice(0, 16)}…\` | \`${t.sha256[2].slice(0, 16)}…\` | ${t.identical ? 'yes' : '**NO**'} |`),
     '',
-    `Result: **${identical ? 'identical' : 'NOT identical'}** drift, validation and SLO tables (and alerts). Events accounted for in credit-a's drift windows (on time + late): ${int(windowedEvents[0])} and ${int(windowedEvents[1])} of ${int(expected)}${windowedEvents[0] === expected && windowedEvents[1] === expected ? ' — none lost or double counted' : ' — **MISMATCH**'}. Checksums are over the rows as the child prints them (every column but computed_at/evaluated_at, in the tables' ORDER BY).`,
+    `Result: **${identical ? 'identical' : 'NOT identical'}** drift, validation and SLO tables (and alerts). Events accounted for in credit-a's drift windows (on time + late): ${windowedEvents.map(int).join(' / ')} of ${int(expected)}${windowedEvents.every((w) => w === expected) ? ' — none lost or double counted' : ' — **MISMATCH**'}. Checksums are over the rows as the child prints them (every column but computed_at/evaluated_at, in the tables' ORDER BY).`,
     '',
   ].join('\n');
-  return { events: n, identical, tables, wallMs: [one.wallMs, three.wallMs], publishMs, windowedEvents, markdown };
+  return { events: n, identical, tables, wallMs: [one.wallMs, three.wallMs, killed.wallMs], killsLanded, publishMs, windowedEvents, markdown };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' } } });
-  const result = await runScaleoutProof({ events: Number(values.events), log: (l) => console.error(l) });
+  const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, kills: { type: 'string', default: '3' } } });
+  const result = await runScaleoutProof({ events: Number(values.events), kills: Number(values.kills), log: (l) => console.error(l) });
   process.stdout.write(result.markdown);
-  if (!result.identical) process.exitCode = 1;
+  if (!result.identical || result.windowedEvents.some((w) => w !== Math.ceil(result.events / 2))) process.exitCode = 1;
 }
