@@ -209,15 +209,22 @@ export async function runLabelJoinBench(options: LabelJoinBenchOptions = {}): Pr
   const logger = silentLogger();
   await ensureLocalKafka(9092);
   const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: 'label-join-bench', logger });
-  const producer = createIdempotentProducer(kafka);
-  await producer.connect();
   const clickhouse = await createClickHouse({ dataDir: mkdtempSync(join(tmpdir(), 'driftline-bench-join-')) });
   await migrate(clickhouse, join(repoRoot, 'migrations'), logger);
   const results: RepeatResult[] = [];
   try {
-    for (let r = 0; r < repeats; r++) results.push(await oneRepeat(r, n, { kafka, producer, clickhouse, logger, log }));
+    for (let r = 0; r < repeats; r++) {
+      // A producer per repeat: the previous repeat's topics are deleted, and a kafkajs producer that still
+      // knows a deleted topic retries its metadata forever (the second repeat hung on it).
+      const producer = createIdempotentProducer(kafka);
+      await producer.connect();
+      try {
+        results.push(await oneRepeat(r, n, { kafka, producer, clickhouse, logger, log }));
+      } finally {
+        await producer.disconnect();
+      }
+    }
   } finally {
-    await producer.disconnect();
     await clickhouse.close();
   }
   const m = (f: (x: RepeatResult) => number) => median(results.map(f));
