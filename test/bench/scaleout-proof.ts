@@ -125,10 +125,12 @@ export async function runScaleoutProof(options: ScaleoutProofOptions = {}): Prom
     const killedDir = join(dir, 'ch-killed');
     const killedGroup = `${topics.predictions}-killed`;
     const t0 = performance.now();
-    // Moments between 30% and 90% of the undisturbed run's length (start-up included), so kills land mid-stream.
+    // The first kill lands at 30-70% of the undisturbed run's length (start-up included). A restarted child
+    // first waits out the killed member's session (6 s) before it owns partitions again, and has less left
+    // to do: later kills land 9 s after its start plus up to 15% of that length.
     const span1 = runs[0]!.wallMs;
     for (let k = 0; k < kills; k++) {
-      const at = Math.round(span1 * (0.3 + 0.6 * rng.next()));
+      const at = Math.round(k === 0 ? span1 * (0.3 + 0.4 * rng.next()) : 9_000 + rng.next() * Math.max(2_000, span1 * 0.15));
       const child = await runTsxChild<Tables>('test/support/processors-child.ts', childArgs(killedDir, killedGroup, 1), {
         onSpawn: (pid) => void setTimeout(() => {
           try {
@@ -157,6 +159,14 @@ export async function runScaleoutProof(options: ScaleoutProofOptions = {}): Prom
     const rows: [number, number, number] = [(one.tables[name] ?? []).length, (three.tables[name] ?? []).length, (killed.tables[name] ?? []).length];
     return { name, rows, sha256: sums, identical: sums[0] === sums[1] && sums[0] === sums[2] };
   });
+  // On a mismatch, show the first differing row of each such table (stderr) so the difference can be read.
+  for (const t of tables.filter((x) => !x.identical)) {
+    const [a, b, c] = [one, three, killed].map((r) => (r.tables[t.name] ?? []).map((row) => JSON.stringify(row)));
+    for (const [label, other] of [['3 instances', b!], ['killed + restarted', c!]] as const) {
+      const i = a!.findIndex((row, k) => row !== other[k]);
+      if (i >= 0) log(`${t.name}: first difference at row ${i} (${label}):\n  1 instance: ${a![i]}\n  ${label}: ${other[i]}`);
+    }
+  }
   const windowed = (t: Tables) => (t.drift_windows as Array<{ events: string; late_events: string }>).reduce((s, w) => s + Number(w.events) + Number(w.late_events), 0);
   const identical = tables.every((t) => t.identical);
   const expected = Math.ceil(n / MODELS.length);

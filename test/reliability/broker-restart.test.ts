@@ -5,10 +5,16 @@
  * being published, then started again on the same storage. Every event must
  * end in ClickHouse exactly once and every offset be committed; the process
  * sees no unhandled rejection or uncaught exception.
+ *
+ * Then the serving node across the same kind of crash: requests keep being
+ * answered while the broker is down, the publisher buffers (bounded) and
+ * resends, and every prediction answered 200 reaches the topic once; what
+ * did not would have to be counted as dropped.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +25,12 @@ import { createDeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
 import { repoRoot } from '../../libs/local/local-services.ts';
 import { createRawSink, type RawSink } from '../../services/sink/raw-sink.ts';
+import { decodeEvent } from '../../libs/contracts/decode.ts';
+import { sampleDataset } from '../../libs/model/credit-domain.ts';
+import { createRng } from '../../libs/model/random.ts';
+import { writeDemoModel } from '../../libs/model/train-demo-model.ts';
+import { kafkaTransport } from '../../services/serving/kafka-transport.ts';
+import { startServingNode } from '../../services/serving/serving-node.ts';
 import { generatePredictions, publishPredictions } from '../../simulators/prediction-generator.ts';
 import { count, testClickHouse, testLogger, uniqueName, uniqueTopics, waitFor } from '../support/harness.ts';
 import { type CrashRecorder, recordCrashes } from './support/crash-recorder.ts';
@@ -112,5 +124,91 @@ describe('raw sink across a broker crash', () => {
       await sink.close();
       await producer.disconnect();
     }
+  });
+});
+
+describe('serving node across a broker crash', () => {
+  it('keeps answering while the broker is down, then delivers every answered prediction once', async () => {
+    const recorder = recordCrashes();
+    if (!port) {
+      port = await freePortPair();
+      assert.equal(await kafkaScript('start'), 0, 'our broker starts');
+    }
+    const kafka: Kafka = createKafka({ brokers: [`127.0.0.1:${port}`], clientId: uniqueName('serving-restart'), logger: testLogger() });
+    const topics = await uniqueTopics(kafka);
+    const repo = mkdtempSync(join(tmpdir(), 'driftline-rel-serving-'));
+    await writeDemoModel(repo, { seed: 7, rows: 2_000, version: '1' });
+    const node = await startServingNode({
+      options: { repoDir: repo, providers: ['cpu'], intraOpThreads: 1, pollIntervalMs: 0, batchWindow: 0, maxBatchRows: 256, bodyLimit: 1 << 20, publishBuffer: 100_000, publishBatch: 250, publishLingerMs: 20, node: 'rel-serving' },
+      transport: kafkaTransport({ kafka, producer: createIdempotentProducer(kafka), topics }),
+      logger: testLogger(),
+      publishRetryMs: { initial: 100, max: 1_000 },
+    });
+    const rows = sampleDataset(createRng(29), 50).rows;
+    const answered = new Set<string>();
+    let non200 = 0;
+    let duringOutage = 0;
+    const send = async (requests: number, outage = false) => {
+      for (let i = 0; i < requests; i++) {
+        const res = await node.app.inject({ method: 'POST', url: '/v1/models/credit-default/predict', payload: { instances: rows } });
+        if (res.statusCode !== 200) {
+          non200++;
+          continue;
+        }
+        for (const p of (res.json() as { predictions: Array<{ prediction_id: string }> }).predictions) answered.add(p.prediction_id);
+        if (outage) duringOutage += rows.length;
+        if (i % 10 === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    let downSeconds = 0;
+    try {
+      await send(40);
+      process.kill(brokerPid(), 'SIGKILL');
+      const down = Date.now();
+      await send(40, true);
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.equal(await kafkaScript('start'), 0, 'our broker restarts');
+      downSeconds = (Date.now() - down) / 1000;
+      await send(20);
+      // Everything buffered reaches the broker once it is back (the publisher's background retry).
+      assert.ok(await waitFor(async () => node.publisher.stats().published >= answered.size, 120_000), `published ${node.publisher.stats().published} of ${answered.size}`);
+    } finally {
+      await node.close(10_000);
+      await rm(repo, { recursive: true, force: true });
+    }
+    const stats = node.publisher.stats();
+    const seen = new Map<string, number>();
+    const consumer = kafka.consumer({ groupId: uniqueName('serving-restart-read'), maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: topics.predictions, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const decoded = decodeEvent('predictions', message.value);
+        if (decoded.ok) seen.set(decoded.value.prediction_id, (seen.get(decoded.value.prediction_id) ?? 0) + 1);
+      },
+    });
+    await waitFor(async () => seen.size >= answered.size, 60_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await consumer.disconnect();
+    recorder.stop();
+    const lost = [...answered].filter((id) => !seen.has(id)).length;
+    const duplicates = [...seen.values()].reduce((s, n) => s + n - 1, 0);
+    const dropped = Object.values(stats.dropped).reduce((s, n) => s + n, 0);
+    recordFigures('serving-broker-restart', {
+      'events processed': answered.size,
+      'kills survived': 1,
+      'broker down seconds': Math.round(downSeconds),
+      'predictions answered while the broker was down': duringOutage,
+      'events lost': lost,
+      'duplicates found': duplicates,
+      'events dropped (counted)': dropped,
+      crashes: recorder.crashes.length,
+    });
+    assert.equal(non200, 0, 'every request answered 200, also while the broker was down');
+    assert.ok(duringOutage > 0);
+    assert.equal(dropped, 0, `nothing dropped within the buffer bound: ${JSON.stringify(stats.dropped)}`);
+    assert.equal(lost, 0, `every answered prediction reached the topic (${seen.size} of ${answered.size})`);
+    assert.equal(duplicates, 0, 'none twice');
+    assert.deepEqual(recorder.crashes, []);
   });
 });
