@@ -1,5 +1,7 @@
-import { UnrecoverableError } from 'bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
 import { DriftlineError, messageOf } from '../../libs/errors/errors.ts';
+import type { Logger } from '../../libs/logging/logger.ts';
+import { parseTrainingJob, type TrainingJobData } from '../../libs/training/training-job.ts';
 
 /**
  * How a failed training attempt is handed back to BullMQ — the one place
@@ -21,4 +23,20 @@ export function failedRunState(err: unknown, attempt: number, maxAttempts: numbe
 export function errorForQueue(err: unknown): Error {
   if (isRetriable(err)) return err instanceof Error ? err : new Error(messageOf(err));
   return new UnrecoverableError(messageOf(err));
+}
+
+/**
+ * The job's data under the training-job contract, with its id and attempt
+ * numbers; a job that breaks the contract is logged and thrown back to
+ * BullMQ (as unrecoverable when no retry can fix it). Shared by the local
+ * trainer and the webhook adapter.
+ */
+export function acceptTrainingJob(job: Job, log: Logger): { jobId: string; data: TrainingJobData; attempt: number; maxAttempts: number } {
+  const jobId = job.id ?? 'unknown';
+  try {
+    return { jobId, data: parseTrainingJob(job.data), attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 };
+  } catch (err) {
+    log.error({ job: jobId, err: messageOf(err) }, 'training job refused');
+    throw errorForQueue(err);
+  }
 }

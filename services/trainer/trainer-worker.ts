@@ -3,10 +3,10 @@ import type { ClickHouseClient } from '../../libs/clickhouse/client.ts';
 import { messageOf } from '../../libs/errors/errors.ts';
 import { once } from '../../libs/lifecycle/shutdown.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
-import { parseTrainingJob, TRAINING_QUEUE } from '../../libs/training/training-job.ts';
+import { TRAINING_QUEUE } from '../../libs/training/training-job.ts';
 import type { TrainabilityRules } from './candidate-dataset.ts';
 import { trainFromCandidate } from './candidate-training.ts';
-import { errorForQueue, failedRunState } from './job-failure.ts';
+import { acceptTrainingJob, errorForQueue, failedRunState } from './job-failure.ts';
 import type { PromotionPolicy } from './promotion-policy.ts';
 import { createRunRecorder, runIdOf } from './training-runs.ts';
 
@@ -61,16 +61,7 @@ export function createTrainerWorker(options: TrainerWorkerOptions): TrainerWorke
   };
 
   async function processJob(job: Job): Promise<Record<string, unknown>> {
-    const jobId = job.id ?? 'unknown';
-    let data;
-    try {
-      data = parseTrainingJob(job.data);
-    } catch (err) {
-      log.error({ job: jobId, err: messageOf(err) }, 'training job refused');
-      throw errorForQueue(err);
-    }
-    const attempt = job.attemptsMade + 1;
-    const maxAttempts = job.opts.attempts ?? 1;
+    const { jobId, data, attempt, maxAttempts } = acceptTrainingJob(job, log);
     const run = createRunRecorder(options.clickhouse, {
       run_id: runIdOf(jobId, attempt), job_id: jobId, model: data.model, candidate_id: data.candidate_id, base_version: data.base_version, trainer: 'local',
     }, clock);

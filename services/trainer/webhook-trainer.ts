@@ -4,9 +4,9 @@ import { DriftlineError, messageOf } from '../../libs/errors/errors.ts';
 import { withRetry } from '../../libs/errors/retry.ts';
 import { once } from '../../libs/lifecycle/shutdown.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
-import { parseTrainingJob, TRAINING_QUEUE } from '../../libs/training/training-job.ts';
+import { TRAINING_QUEUE } from '../../libs/training/training-job.ts';
 import { loadCandidateMeta } from './candidate-loader.ts';
-import { errorForQueue, failedRunState } from './job-failure.ts';
+import { acceptTrainingJob, errorForQueue, failedRunState } from './job-failure.ts';
 import type { TrainerWorker } from './trainer-worker.ts';
 import { createRunRecorder, runIdOf } from './training-runs.ts';
 import { type WebhookFormat, webhookBody, webhookPayload, webhookVerdict } from './webhook-request.ts';
@@ -81,16 +81,7 @@ export function createWebhookTrainerWorker(options: WebhookTrainerOptions): Trai
   }
 
   async function processJob(job: Job): Promise<Record<string, unknown>> {
-    const jobId = job.id ?? 'unknown';
-    let data;
-    try {
-      data = parseTrainingJob(job.data);
-    } catch (err) {
-      log.error({ job: jobId, err: messageOf(err) }, 'training job refused');
-      throw errorForQueue(err);
-    }
-    const attempt = job.attemptsMade + 1;
-    const maxAttempts = job.opts.attempts ?? 1;
+    const { jobId, data, attempt, maxAttempts } = acceptTrainingJob(job, log);
     const runId = runIdOf(jobId, attempt);
     const run = createRunRecorder(options.clickhouse, {
       run_id: runId, job_id: jobId, model: data.model, candidate_id: data.candidate_id, base_version: data.base_version, trainer: 'webhook',
