@@ -27,8 +27,10 @@ function runScript(command: string, args: string[], env: Record<string, string>,
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
-    const take = (chunk: Buffer) => {
-      const text = chunk.toString();
+    // Decoded as UTF-8 across chunk boundaries: a character split between two reads stays whole.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    const take = (text: string) => {
       tail = (tail + text).slice(-4_000);
       for (const line of text.split('\n')) if (line.trim()) onLine?.(line);
     };

@@ -117,15 +117,18 @@ export function runTsxChild<T>(script: string, args: string[], options: { onLine
     let stdout = '';
     let pending = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      const text = d.toString();
+    // UTF-8 decoded across chunk boundaries: d.toString() per chunk turned a '–' split between two
+    // reads into U+FFFD, which once showed up as a false drift_metrics mismatch in the scale-out proof.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => {
       stdout = (stdout + text).slice(-50_000_000);
       pending += text;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) if (line.trim()) options.onLine?.(line);
     });
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
+    child.stderr.on('data', (d: string) => (stderr = (stderr + d).slice(-4_000)));
     child.on('error', reject);
     child.on('exit', (code) => {
       const last = stdout.trim().split('\n').pop() ?? '';

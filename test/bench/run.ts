@@ -103,9 +103,11 @@ function runBench(bench: Bench): Promise<Outcome> {
     const child = spawn(process.execPath, ['--import', 'tsx', bench.script, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let timedOut = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line.trim()) log(`  ${line}`);
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (stdout += d));
+    child.stderr.on('data', (d: string) => {
+      for (const line of d.split('\n')) if (line.trim()) log(`  ${line}`);
     });
     const timer = setTimeout(() => {
       timedOut = true;

@@ -50,7 +50,11 @@ function runChild(dataDir: string, group: string, instances: number, killAfterMs
     );
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    // UTF-8 decoded across chunk boundaries: the tables hold '–' and '≤', and a
+    // character split between two reads would turn into U+FFFD and a false mismatch.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (stdout += d));
     child.stderr.on('data', (d) => {
       stderr = (stderr + d).slice(-4_000);
       if (process.env.DEBUG_CHILD) process.stderr.write(d);

@@ -51,7 +51,9 @@ function runChild(dataDir: string, group: string, onReady: () => number | undefi
     let stdout = '';
     let stderr = '';
     let killer: NodeJS.Timeout | undefined;
-    child.stdout.on('data', (d) => {
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
       const before = stdout;
       stdout += d;
       if (!before.includes('ready\n') && stdout.includes('ready\n')) {

@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runTsxChild } from './bench-support.ts';
+
+// The scale-out proof compares tables a child prints as one long JSON line.
+// Decoding each stdout chunk on its own turned a '–' (3 bytes in UTF-8) that
+// straddled a pipe read into U+FFFD and showed up as a false mismatch.
+test('runTsxChild keeps multi-byte characters whole across pipe reads', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'driftline-child-'));
+  const script = join(dir, 'child.ts');
+  // 1 byte then 3-byte characters: every 64 KiB read boundary falls inside a character somewhere.
+  writeFileSync(script, "process.stdout.write(JSON.stringify({ text: 'x' + '–≤'.repeat(200_000) }) + '\\n');\n");
+  const run = await runTsxChild<{ text: string }>(script, []);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.result, 'the last line parses as JSON');
+  assert.equal(run.result.text.length, 1 + 400_000);
+  assert.ok(!run.result.text.includes('\uFFFD'), 'no replacement characters');
+  assert.equal(run.result.text, 'x' + '–≤'.repeat(200_000));
+});
