@@ -41,7 +41,8 @@ interface ChildResult {
   stderr: string;
 }
 
-function runChild(dataDir: string, group: string, instances: number, killAfterMs?: number): Promise<ChildResult> {
+/** Runs the processors child; with `killAtConsumed`, SIGKILLs it once it reports that many events consumed (mid-stream by construction). */
+function runChild(dataDir: string, group: string, instances: number, killAtConsumed?: number): Promise<ChildResult> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -54,14 +55,17 @@ function runChild(dataDir: string, group: string, instances: number, killAfterMs
     // character split between two reads would turn into U+FFFD and a false mismatch.
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => (stdout += d));
+    child.stdout.on('data', (d: string) => {
+      stdout += d;
+      if (killAtConsumed === undefined || child.killed) return;
+      const reports = [...d.matchAll(/^progress (\d+)$/gm)];
+      if (reports.some((m) => Number(m[1]) >= killAtConsumed)) child.kill('SIGKILL');
+    });
     child.stderr.on('data', (d) => {
       stderr = (stderr + d).slice(-4_000);
       if (process.env.DEBUG_CHILD) process.stderr.write(d);
     });
-    const killer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('exit', (code, signal) => {
-      if (killer) clearTimeout(killer);
       const last = stdout.trim().split('\n').pop() ?? '';
       let tables: Record<string, unknown[]> | undefined;
       try {
@@ -142,8 +146,9 @@ describe('stream processors: scale-out and crash safety', () => {
     const dir = mkdtempSync(join(tmpdir(), 'driftline-sk-'));
     const group = uniqueName('killed');
     let kills = 0;
-    for (const delay of [3_000 + Math.floor(Math.random() * 2_000), 1_500 + Math.floor(Math.random() * 2_000)]) {
-      const killed = await runChild(dir, group, 1, delay);
+    // First kill after 20-50% of the events, the second after another 10-30% (a run counts only what it consumes itself).
+    for (const share of [0.2 + Math.random() * 0.3, 0.1 + Math.random() * 0.2]) {
+      const killed = await runChild(dir, group, 1, Math.round(EVENTS * share));
       if (killed.signal === 'SIGKILL') kills++;
     }
     const result = await runChild(dir, group, 1);

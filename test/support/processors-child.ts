@@ -3,7 +3,9 @@
  * `--instances N` runtimes in one consumer group over one embedded
  * ClickHouse, until every partition's checkpoint covers the topic's end;
  * then finalizes every window and prints the output tables as JSON on the
- * last stdout line. Killed at any moment, a rerun on the same data dir
+ * last stdout line. While consuming it prints `progress <events consumed>`
+ * every 100 ms, so a test can kill it mid-stream by progress, not by a
+ * guess at how long start-up takes. Killed at any moment, a rerun on the same data dir
  * resumes from the checkpoints.
  *
  *   node --import tsx test/support/processors-child.ts --data-dir D --topic T --group G --instances 3
@@ -58,6 +60,8 @@ const config = {
 };
 const services = Array.from({ length: Number(args.instances) }, () => createProcessorsService({ kafka, clickhouse, producer, logger, topics, config }));
 for (const s of services) await s.start();
+const consumed = () => services.reduce((sum, s) => sum + s.runtime.stats().consumed, 0);
+const progress = setInterval(() => process.stdout.write(`progress ${consumed()}\n`), 100);
 
 const admin = kafka.admin();
 await admin.connect();
@@ -79,6 +83,7 @@ for (;;) {
   if ([...target].every(([p, last]) => last < 0 || (read.get(p) ?? -1) >= last)) break;
   await new Promise((r) => setTimeout(r, 200));
 }
+clearInterval(progress);
 for (const s of services) await s.close();
 await services[0]!.finalizeAll();
 
