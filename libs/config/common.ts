@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { envDuration, envInt, envList, envString, envTimer } from './env.ts';
 
@@ -58,6 +59,8 @@ export const processorsEnv = {
   PROCESSORS_FINALIZE_INTERVAL: envTimer('1s'),
   /** Partitions without a checkpoint for this long stop holding the global watermark back. */
   PROCESSORS_IDLE_TIMEOUT: envDuration('30s'),
+  /** Worker threads computing drift statistics off the event loop (0: on it). Default: CPUs − 1, at least 1, at most 4. */
+  PROCESSORS_DRIFT_WORKERS: envInt(Math.max(1, Math.min(4, availableParallelism() - 1)), 0, 64),
   /** Optional webhook receiving alert events (POST JSON, retried). */
   ALERT_WEBHOOK_URL: z.url().optional(),
 };

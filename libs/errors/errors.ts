@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'NOT_READY'
   | 'CONFLICT'
   | 'WEBHOOK_FAILED'
-  | 'UNAUTHORIZED';
+  | 'UNAUTHORIZED'
+  | 'WORKER_FAILED';
 
 export interface DriftlineErrorOptions {
   retriable?: boolean;

@@ -16,6 +16,7 @@ export function processorsConfigFrom(env: ProcessorsEnv): ProcessorsConfig {
     checkpointMaxEvents: env.PROCESSORS_CHECKPOINT_MAX_EVENTS,
     finalizeIntervalMs: env.PROCESSORS_FINALIZE_INTERVAL,
     idleTimeoutMs: env.PROCESSORS_IDLE_TIMEOUT,
+    driftWorkers: env.PROCESSORS_DRIFT_WORKERS,
     webhookUrl: env.ALERT_WEBHOOK_URL,
   };
 }

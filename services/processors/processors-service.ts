@@ -8,6 +8,7 @@ import { createAlertManager, type AlertManager } from '../alerts/alert-manager.t
 import type { WindowAggregator } from './aggregator.ts';
 import { createDriftAggregator } from './drift/drift-aggregator.ts';
 import { createDriftFinalizer, type DriftPolicy } from './drift/drift-finalizer.ts';
+import { createDriftStatsPool } from './drift/drift-stats-pool.ts';
 import { createSloAggregator, type SloPolicy } from './slo/slo-aggregator.ts';
 import { createSloFinalizer } from './slo/slo-finalizer.ts';
 import { createSchemaProvider } from './validation/schema-provider.ts';
@@ -31,6 +32,8 @@ export interface ProcessorsConfig {
   /** Validation alert threshold (default rate 0.01) and schema refresh interval (default 30 s). */
   validation?: ValidationPolicy;
   sessionTimeoutMs?: number;
+  /** Worker threads computing drift statistics (0: on the event loop; default 1; PROCESSORS_DRIFT_WORKERS). */
+  driftWorkers?: number;
 }
 
 export interface ProcessorsDeps {
@@ -60,8 +63,9 @@ export function createProcessorsService(deps: ProcessorsDeps) {
   // Validation schemas are loaded before consuming starts (start()) and then refreshed on a timer: see schema-provider.ts.
   const schemas = createSchemaProvider({ clickhouse: deps.clickhouse, logger: log });
   const aggregators: WindowAggregator[] = [createDriftAggregator(), createSloAggregator(config.slo), createValidationAggregator(schemas), ...(deps.extra?.aggregators ?? [])];
+  const driftStats = createDriftStatsPool({ size: config.driftWorkers ?? 1, logger: log });
   const finalizers: WindowFinalizer[] = [
-    createDriftFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.drift }),
+    createDriftFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.drift, stats: driftStats }),
     createSloFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.slo }),
     createValidationFinalizer({ clickhouse: deps.clickhouse, logger: log, schemas, policy: config.validation }),
     ...(deps.extra?.finalizers ?? []),
@@ -135,6 +139,7 @@ export function createProcessorsService(deps: ProcessorsDeps) {
       if (schemaTimer) clearInterval(schemaTimer);
       await running;
       await runtime.close();
+      await driftStats.close();
     },
   };
 }

@@ -1,13 +1,10 @@
 import type { ClickHouseClient } from '../../../libs/clickhouse/client.ts';
 import type { Logger } from '../../../libs/logging/logger.ts';
 import { loadProfile, type StoredProfile } from '../../../libs/profiles/profile-store.ts';
-import { referenceColumnState } from '../../../libs/profiles/reference-profile.ts';
-import { computeColumnHistogram, type ColumnHistogram } from '../../../libs/stats/column-histogram.ts';
-import { computeColumnReport, type ColumnReport } from '../../../libs/stats/column-report.ts';
 import { decideDatasetDrift, resolveThresholds, type DriftThresholds } from '../../../libs/stats/drift-decision.ts';
-import type { ColumnState } from '../../../libs/stats/partial-state.ts';
 import type { AlertSignal, ClosedWindow, WindowFinalizer } from '../window-finalizer.ts';
-import { decodeFeatureDelta, mergeFeatureDeltas } from './column-codec.ts';
+import type { DriftStatsPool } from './drift-stats-pool.ts';
+import { computeFeatureDrift, type FeatureDriftTask } from './feature-drift.ts';
 
 export interface DriftPolicy {
   /** Thresholds for every feature of every model (defaults: Evidently's). */
@@ -36,8 +33,9 @@ export interface DriftPolicy {
  * and null features alike). Features not in the profile are the validation
  * processor's business, not drift's.
  */
-export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logger: Logger; policy?: DriftPolicy }): WindowFinalizer {
+export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logger: Logger; policy?: DriftPolicy; stats?: DriftStatsPool }): WindowFinalizer {
   const policy = deps.policy ?? {};
+  const run = deps.stats ? (task: FeatureDriftTask) => deps.stats!.run(task) : async (task: FeatureDriftTask) => computeFeatureDrift(task);
   const cache = new Map<string, { at: number; profile: StoredProfile | undefined }>();
 
   async function profileFor(model: string, version: string, nowMs: number): Promise<StoredProfile | undefined> {
@@ -58,38 +56,16 @@ export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logge
         return [];
       }
       const parts = await window.readParts('drift:');
+      const minCurrentCount = policy.minCurrentCount ?? 500;
       const columnThresholds = policy.featureThresholds?.[window.model];
-      const reports: ColumnReport[] = [];
-      // The binned distributions behind each report, for the HTML report's charts (migration 0016).
-      const histograms: Array<ColumnHistogram | null> = [];
-      for (const [name, feature] of Object.entries(stored.profile.features)) {
-        const states = (parts.get(`drift:${name}`) ?? []).map(decodeFeatureDelta);
-        const merged = mergeFeatureDeltas(states);
-        let current: ColumnState;
-        if (feature.kind === 'numerical') {
-          current = merged.numeric;
-          current.missing = Math.max(0, window.events - merged.numeric.count);
-        } else {
-          // Numbers sent for a categorical feature count as their text.
-          current = merged.categorical;
-          for (let i = 0; i < merged.numeric.count; i++) {
-            const k = String(merged.numeric.values[i]);
-            current.counts.set(k, (current.counts.get(k) ?? 0) + 1);
-          }
-          let present = 0;
-          for (const c of current.counts.values()) present += c;
-          current.missing = Math.max(0, window.events - present);
-        }
-        const reference = referenceColumnState(feature);
-        const report = computeColumnReport(name, reference, current, { bins: policy.bins, thresholds: policy.thresholds, columnThresholds });
-        histograms.push(computeColumnHistogram(reference, current, { bins: policy.bins }));
-        const minCount = policy.minCurrentCount ?? 500;
-        if (report.drift && report.currentCount < minCount) {
-          report.message = `only ${report.currentCount} values in the window (< ${minCount}): statistics without a verdict`;
-          report.drift = null;
-        }
-        reports.push(report);
-      }
+      // One task per feature, computed by the worker pool (or inline without one): the event loop stays free.
+      const results = await Promise.all(
+        Object.entries(stored.profile.features).map(([name, feature]) =>
+          run({ name, feature, states: parts.get(`drift:${name}`) ?? [], events: window.events, bins: policy.bins, thresholds: policy.thresholds, columnThresholds, minCurrentCount }),
+        ),
+      );
+      const reports = results.map((r) => r.report);
+      const histograms = results.map((r) => r.histogram);
       const thresholds = resolveThresholds(policy.thresholds);
       const verdict = decideDatasetDrift(reports.flatMap((r) => (r.drift ? [r.drift.drifted] : [])), thresholds);
       const common = { model: window.model, model_version: window.modelVersion, window_start: window.windowStartMs, window_end: window.windowEndMs, profile_version: stored.profileVersion, computed_at: nowMs };
