@@ -51,12 +51,34 @@ async function freePortPair(): Promise<number> {
   throw new Error('no free port pair');
 }
 
-/** scripts/kafka.sh with our port and storage; resolves with its exit code. */
-function kafkaScript(command: 'start' | 'stop'): Promise<number> {
+/** scripts/kafka.sh with our port and storage; resolves with its exit code and the tail of its output. */
+function runKafkaScript(command: 'start' | 'stop'): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['scripts/kafka.sh', command], { cwd: repoRoot, env: { ...process.env, KAFKA_PORT: String(port), KAFKA_DATA_DIR: dataDir, KAFKA_HEAP: '256m' }, stdio: 'ignore' });
-    child.on('exit', (code) => resolve(code ?? 1));
+    const child = spawn('bash', ['scripts/kafka.sh', command], { cwd: repoRoot, env: { ...process.env, KAFKA_PORT: String(port), KAFKA_DATA_DIR: dataDir, KAFKA_HEAP: '256m' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const take = (d: string) => (output = (output + d).slice(-6_000));
+    child.stdout.setEncoding('utf8').on('data', take);
+    child.stderr.setEncoding('utf8').on('data', take);
+    child.on('exit', (code) => resolve({ code: code ?? 1, output }));
   });
+}
+
+/**
+ * Starts or stops our broker; a failed start is tried twice more, 2 s apart,
+ * and each failure's output is printed: what is under test is the services
+ * across an outage, and one CI run saw a restart right after the SIGKILL
+ * exit 1 (its output was not kept then). Resolves with the last exit code.
+ */
+async function kafkaScript(command: 'start' | 'stop'): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const run = await runKafkaScript(command);
+    if (run.code === 0 || command === 'stop' || attempt === 3) {
+      if (run.code !== 0) console.error(`kafka.sh ${command} failed (attempt ${attempt}):\n${run.output}`);
+      return run.code;
+    }
+    console.error(`kafka.sh ${command} failed (attempt ${attempt}), retrying in 2 s:\n${run.output}`);
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
 }
 
 const brokerPid = () => Number(readFileSync(join(dataDir, 'kafka.pid'), 'utf8'));
