@@ -146,6 +146,9 @@ test('bad input exits 2 with a message naming file, line or column', async () =>
   await assertUsageError(['--reference', ragged, '--current', otherColumns], /ragged\.csv:3/);
   await assertUsageError(['--reference', write('two.csv', 'age,income\n1,2\n'), '--current', otherColumns], /different columns \(only in .*two\.csv: income; only in .*other\.csv: salary\)/);
   await assertUsageError(['--reference', empty, '--current', small.current], /empty\.csv: the file is empty: expected a header row/);
+  const headerOnly = write('header-only.csv', 'age,income,city,flag,constant,empty_col,mixed,code\n');
+  await assertUsageError(['--reference', small.reference, '--current', headerOnly], /header-only\.csv: a header but no data rows: nothing to compare/);
+  await assertUsageError(['--reference', headerOnly, '--current', small.current], /header-only\.csv: a header but no data rows/);
   await assertUsageError(['--reference', small.reference, '--current', small.current, '--categorical', 'nope'], /--categorical names unknown column\(s\): nope/);
 });
 

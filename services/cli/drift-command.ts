@@ -154,6 +154,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const reference = await readCsvColumns(args.reference, options);
     const current = await readCsvColumns(args.current, options);
     const columns = pairColumns(reference, current, args.categorical);
+    // (After the column check, which says more about a wrong file.) A header without rows would give a report of nothing that still exits 0: a broken export would pass a CI gate.
+    for (const table of [reference, current]) {
+      if (table.rows === 0) throw new DriftlineError('CSV_INVALID', `${table.path}: a header but no data rows: nothing to compare`, { details: { path: table.path } });
+    }
     const report = computeDatasetReport(columns, { bins: args.bins });
     if (args.html !== undefined) {
       await writeHtmlReport(args.html, args, report, columns, { reference: reference.rows, current: current.rows });
