@@ -3,6 +3,8 @@
  * trainer, the fastify app through app.inject(), the real onnxruntime and the
  * real broker. Scores are checked against the numpy reference; events are read
  * back from Kafka; hot reload, canary routing and rollback run under load.
+ * (Kafka down: serving-kafka-down.test.ts; repository polling:
+ * serving-repository-poll.test.ts; shared helpers: test/support/serving.ts.)
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -14,99 +16,16 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { decodeEvent } from '../../libs/contracts/decode.ts';
 import { predictionIdTimeMs } from '../../libs/contracts/prediction-id.ts';
 import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
-import { createKafka } from '../../libs/kafka/client.ts';
 import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
 import type { TopicNames } from '../../libs/kafka/topology.ts';
-import { sampleDataset } from '../../libs/model/credit-domain.ts';
-import type { FeatureRow } from '../../libs/model/feature-encoder.ts';
 import { predictProbabilities } from '../../libs/model/logistic-regression.ts';
-import { createRng } from '../../libs/model/random.ts';
 import { type DemoTrainResult, writeDemoModel } from '../../libs/model/train-demo-model.ts';
-import { onnxSessionFactory, type OnnxSession, type SessionFactory } from '../../services/serving/execution-providers.ts';
 import { kafkaTransport } from '../../services/serving/kafka-transport.ts';
 import { chooseVersion } from '../../services/serving/routing-policy.ts';
-import { type ServingNode, type ServingNodeOptions, startServingNode } from '../../services/serving/serving-node.ts';
+import { type ServingNode, startServingNode } from '../../services/serving/serving-node.ts';
 import { runLogisticReference } from '../reference/python-reference.ts';
 import { testKafka, testLogger, uniqueName, uniqueTopics, waitFor } from '../support/harness.ts';
-
-const MODEL = 'credit-default';
-/** A numeric value the test session factory turns into a failed run (fault injection). */
-const POISON_AGE = -999;
-
-const options = (repoDir: string, overrides: Partial<ServingNodeOptions> = {}): ServingNodeOptions => ({
-  repoDir,
-  providers: ['cuda', 'cpu'],
-  intraOpThreads: 1,
-  pollIntervalMs: 0,
-  batchWindow: 2,
-  maxBatchRows: 256,
-  bodyLimit: 64 * 1024,
-  publishBuffer: 100_000,
-  publishBatch: 500,
-  publishLingerMs: 5,
-  node: 'serving-test-node',
-  ...overrides,
-});
-
-/** Real sessions, wrapped to count releases and to fail on the poison row. */
-function instrumentedFactory() {
-  const sessions: Array<{ released: boolean }> = [];
-  const factory: SessionFactory = async (bytes, sessionOptions) => {
-    const real = await onnxSessionFactory(bytes, sessionOptions);
-    const record = { released: false };
-    sessions.push(record);
-    const wrapped: OnnxSession = {
-      inputMetadata: real.inputMetadata,
-      outputMetadata: real.outputMetadata,
-      run: ((feeds: Parameters<OnnxSession['run']>[0]) => {
-        const age = (feeds as Record<string, { data: unknown }>).age?.data as Float32Array | undefined;
-        if (age?.includes(POISON_AGE)) return Promise.reject(new Error('injected fault: poison row'));
-        return real.run(feeds);
-      }) as OnnxSession['run'],
-      release: async () => {
-        record.released = true;
-        await real.release();
-      },
-    };
-    return wrapped;
-  };
-  return { factory, sessions };
-}
-
-function referenceInput(result: DemoTrainResult, rows: readonly FeatureRow[]) {
-  const { model, card } = result;
-  return { model: { numeric: model.encoder.numeric, categorical: model.encoder.categorical, weights: model.weights, bias: model.bias, threshold: card.threshold }, rows };
-}
-
-/** Rows as a client sends them: ordinary ones plus nulls and categories the model never saw. */
-function clientRows(seed: number, n: number): FeatureRow[] {
-  const rows: FeatureRow[] = sampleDataset(createRng(seed), n).rows;
-  return rows.map((r, i) => (i % 10 === 3 ? { ...r, income: null } : i % 10 === 7 ? { ...r, region: 'atlantis', home_ownership: null } : r));
-}
-
-type PredictBody = { model: string; model_version: string; predictions: Array<{ prediction_id: string; probability: number; label: number }> };
-
-async function predict(node: ServingNode, rows: readonly FeatureRow[], version?: string) {
-  const url = version ? `/v1/models/${MODEL}/versions/${version}/predict` : `/v1/models/${MODEL}/predict`;
-  const res = await node.app.inject({ method: 'POST', url, payload: { instances: rows } });
-  return { status: res.statusCode, body: res.json() as PredictBody & { error?: { code: string; message: string } }, headers: res.headers };
-}
-
-/** Runs `work(i)` for i = 0… with `concurrency` workers until `stop()` says so or `total` is reached. */
-async function loadLoop(concurrency: number, work: (i: number) => Promise<void>, until: { total?: number; stop?: () => boolean }) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    for (;;) {
-      if (until.stop?.() || (until.total !== undefined && next >= until.total)) return;
-      await work(next++);
-    }
-  }));
-}
-
-function metricValue(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+import { clientRows, instrumentedFactory, loadLoop, metricValue, MODEL, POISON_AGE, predict, referenceInput, servingOptions } from '../support/serving.ts';
 
 describe('serving node', () => {
   const repo = mkdtempSync(join(tmpdir(), 'driftline-serving-'));
@@ -123,7 +42,7 @@ describe('serving node', () => {
     kafka = testKafka();
     topics = await uniqueTopics(kafka);
     const producer: Producer = createIdempotentProducer(kafka);
-    node = await startServingNode({ options: options(repo), transport: kafkaTransport({ kafka, producer, topics }), logger: testLogger(), sessionFactory: sessions.factory });
+    node = await startServingNode({ options: servingOptions(repo), transport: kafkaTransport({ kafka, producer, topics }), logger: testLogger(), sessionFactory: sessions.factory });
     consumer = kafka.consumer({ groupId: uniqueName('serving-events'), maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topic: topics.predictions, fromBeginning: true });
@@ -357,64 +276,5 @@ describe('serving node', () => {
     await node.registry.reload();
     const after = await Promise.all(rows.map((r) => predict(node, [r])));
     assert.ok(after.every((a) => a.body.model_version === '2'));
-  });
-});
-
-describe('serving node with Kafka down', () => {
-  it('keeps answering 200 while the bounded buffer sheds the oldest events and counts every drop', async () => {
-    const repo = mkdtempSync(join(tmpdir(), 'driftline-serving-down-'));
-    await writeDemoModel(repo, { seed: 7, rows: 2_000, version: '1' });
-    // Nothing listens on port 1; a short connection retry keeps the test quick (the node retries forever on its own).
-    const kafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: uniqueName('down'), logger: testLogger(), config: { retry: { retries: 0 }, connectionTimeout: 200 } });
-    const node = await startServingNode({
-      options: options(repo, { publishBuffer: 10 }),
-      transport: kafkaTransport({ kafka, producer: createIdempotentProducer(kafka), topics: { predictions: 'p', labels: 'l', alerts: 'a', deadLetter: 'd' } }),
-      logger: testLogger(),
-      publishRetryMs: { initial: 50, max: 200 },
-    });
-    try {
-      const rows = clientRows(3, 30);
-      const results = await Promise.all(rows.map((r) => predict(node, [r])));
-      assert.ok(results.every((r) => r.status === 200));
-      const metrics = (await node.app.inject('/metrics')).body;
-      assert.equal(metricValue(metrics, 'driftline_serving_events_dropped_total{reason="buffer_full"}'), 20);
-      assert.equal(metricValue(metrics, 'driftline_serving_publish_buffer_events'), 10);
-      assert.equal(metricValue(metrics, 'driftline_serving_publish_connected'), 0);
-      assert.equal(metricValue(metrics, 'driftline_serving_events_published_total'), 0);
-    } finally {
-      await node.close(500);
-      await rm(repo, { recursive: true, force: true });
-    }
-    assert.deepEqual(node.publisher.stats().dropped, { buffer_full: 20, invalid: 0, rejected: 0, shutdown: 10 });
-  });
-});
-
-describe('serving node polling its repository', () => {
-  it('serves a version written while it runs without an explicit reload, and reloads a version rewritten in place', async () => {
-    const repo = mkdtempSync(join(tmpdir(), 'driftline-serving-poll-'));
-    await writeDemoModel(repo, { seed: 7, rows: 2_000, version: '1' });
-    const node = await startServingNode({
-      options: options(repo, { pollIntervalMs: 100 }),
-      transport: { connect: async () => {}, send: async () => {}, disconnect: async () => {} },
-      logger: testLogger(),
-    });
-    try {
-      assert.equal((await predict(node, clientRows(1, 1))).body.model_version, '1');
-      await writeDemoModel(repo, { seed: 8, rows: 2_000, version: '2' });
-      assert.ok(await waitFor(async () => (await predict(node, clientRows(1, 1))).body.model_version === '2', 5_000), 'the poll loaded version 2 and made it the champion');
-
-      // Version 2 rewritten in place (new files, same name): reloaded, and the new weights serve.
-      await rm(join(repo, MODEL, '2'), { recursive: true });
-      const rewritten = (await writeDemoModel(repo, { seed: 9, rows: 2_000, version: '2' })).result;
-      // The 100 ms poll may reload it before this explicit reload does; either way the new weights must serve.
-      await node.registry.reload();
-      const rows = clientRows(2, 5);
-      const want = predictProbabilities(rewritten.model, rows);
-      const servesNew = async () => (await predict(node, rows)).body.predictions.every((p, i) => Math.abs(p.probability - want[i]!) < 1e-5);
-      assert.ok(await waitFor(servesNew, 5_000), 'the rewritten version 2 serves its new weights');
-    } finally {
-      await node.close(1_000);
-      await rm(repo, { recursive: true, force: true });
-    }
   });
 });
