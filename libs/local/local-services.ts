@@ -23,7 +23,8 @@ export function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 1_000)
   });
 }
 
-function runScript(command: string, args: string[], env: Record<string, string>, onLine?: (line: string) => void): Promise<void> {
+/** Runs a command from the repository root; rejects with the tail of its output when it exits non-zero. */
+export function runScript(command: string, args: string[], env: Record<string, string>, onLine?: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';

@@ -12,7 +12,6 @@
  * did not would have to be counted as dropped.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -23,7 +22,8 @@ import type { Kafka, Producer } from 'kafkajs';
 import { createKafka } from '../../libs/kafka/client.ts';
 import { createDeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
-import { repoRoot } from '../../libs/local/local-services.ts';
+import { runScript } from '../../libs/local/local-services.ts';
+import { messageOf } from '../../libs/errors/errors.ts';
 import { createRawSink, type RawSink } from '../../services/sink/raw-sink.ts';
 import { decodeEvent } from '../../libs/contracts/decode.ts';
 import { sampleDataset } from '../../libs/model/credit-domain.ts';
@@ -51,18 +51,6 @@ async function freePortPair(): Promise<number> {
   throw new Error('no free port pair');
 }
 
-/** scripts/kafka.sh with our port and storage; resolves with its exit code and the tail of its output. */
-function runKafkaScript(command: 'start' | 'stop'): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['scripts/kafka.sh', command], { cwd: repoRoot, env: { ...process.env, KAFKA_PORT: String(port), KAFKA_DATA_DIR: dataDir, KAFKA_HEAP: '256m' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const take = (d: string) => (output = (output + d).slice(-6_000));
-    child.stdout.setEncoding('utf8').on('data', take);
-    child.stderr.setEncoding('utf8').on('data', take);
-    child.on('exit', (code) => resolve({ code: code ?? 1, output }));
-  });
-}
-
 /**
  * Starts or stops our broker; a failed start is tried twice more, 2 s apart,
  * and each failure's output is printed: what is under test is the services
@@ -70,14 +58,18 @@ function runKafkaScript(command: 'start' | 'stop'): Promise<{ code: number; outp
  * exit 1 (its output was not kept then). Resolves with the last exit code.
  */
 async function kafkaScript(command: 'start' | 'stop'): Promise<number> {
+  const env = { KAFKA_PORT: String(port), KAFKA_DATA_DIR: dataDir, KAFKA_HEAP: '256m' };
   for (let attempt = 1; ; attempt++) {
-    const run = await runKafkaScript(command);
-    if (run.code === 0 || command === 'stop' || attempt === 3) {
-      if (run.code !== 0) console.error(`kafka.sh ${command} failed (attempt ${attempt}):\n${run.output}`);
-      return run.code;
+    try {
+      await runScript('bash', ['scripts/kafka.sh', command], env);
+      return 0;
+    } catch (err) {
+      // runScript's error carries the exit code and the tail of the script's output.
+      const last = command === 'stop' || attempt === 3;
+      console.error(`kafka.sh ${command} failed (attempt ${attempt})${last ? '' : ', retrying in 2 s'}: ${messageOf(err)}`);
+      if (last) return 1;
+      await new Promise((r) => setTimeout(r, 2_000));
     }
-    console.error(`kafka.sh ${command} failed (attempt ${attempt}), retrying in 2 s:\n${run.output}`);
-    await new Promise((r) => setTimeout(r, 2_000));
   }
 }
 

@@ -45,7 +45,6 @@ export function createDriftStatsPool(options: { size: number; logger: Logger }):
   let nextId = 1;
   let failuresInARow = 0;
   let inline = options.size <= 0;
-  let closing = false;
 
   const runInline = (task: FeatureDriftTask) => new Promise<FeatureDriftResult>((resolve) => resolve(computeFeatureDrift(task)));
 
@@ -67,10 +66,10 @@ export function createDriftStatsPool(options: { size: number; logger: Logger }):
       dispatch();
     });
     const fail = (reason: string) => {
+      // A slot close() took (or an 'exit' after its 'error') is no longer listed: nothing to do.
       const index = slots.indexOf(slot);
       if (index < 0) return;
       slots.splice(index, 1);
-      if (closing) return;
       failuresInARow++;
       log.warn({ reason, failuresInARow }, 'drift worker stopped; its task fails and a new worker takes the next');
       slot.current?.reject(new DriftlineError('WORKER_FAILED', `drift worker stopped (${reason}) while computing ${slot.current.task.name}`));
@@ -118,16 +117,11 @@ export function createDriftStatsPool(options: { size: number; logger: Logger }):
       });
     },
     async close(): Promise<void> {
-      closing = true;
-      try {
-        const stopped = new DriftlineError('WORKER_FAILED', 'drift stats pool closed before the result');
-        for (const p of queue.splice(0)) p.reject(stopped);
-        const running = slots.splice(0);
-        for (const s of running) s.current?.reject(stopped);
-        await Promise.all(running.map((s) => s.worker.terminate()));
-      } finally {
-        closing = false;
-      }
+      const stopped = new DriftlineError('WORKER_FAILED', 'drift stats pool closed before the result');
+      for (const p of queue.splice(0)) p.reject(stopped);
+      const running = slots.splice(0);
+      for (const s of running) s.current?.reject(stopped);
+      await Promise.all(running.map((s) => s.worker.terminate()));
     },
   };
 }
