@@ -16,8 +16,15 @@ export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: Drift
  * violation — becomes a DECODE_FAILED error whose message names the first
  * offending field, ready for the dead-letter topic.
  */
+/*
+ * Module level on purpose: a closure made inside decodeEvent is a new function per event, and under tsx
+ * (esbuild keepNames) each one is also renamed with Object.defineProperty — a few % of a consumer's time.
+ */
+function fail(reason: string): { ok: false; error: DriftlineError } {
+  return { ok: false, error: new DriftlineError('DECODE_FAILED', reason) };
+}
+
 export function decodeEvent<C extends ContractName>(contract: C, value: Buffer | null): DecodeResult<EventOf<C>> {
-  const fail = (reason: string) => ({ ok: false as const, error: new DriftlineError('DECODE_FAILED', reason) });
   if (value === null || value.length === 0) return fail('empty message value');
   if (value.length > MAX_MESSAGE_BYTES) return fail(`message of ${value.length} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit`);
   let text: string;
