@@ -32,7 +32,7 @@ export interface ProcessorsConfig {
   sessionTimeoutMs?: number;
   /** Worker threads computing drift statistics (0: on the event loop; default 1; PROCESSORS_DRIFT_WORKERS). */
   driftWorkers?: number;
-  /** Decode and aggregate on a worker thread (default false; PROCESSORS_INGEST_THREAD; see ingest/partition-ingest.ts). */
+  /** Decode and aggregate on a worker thread (default true; PROCESSORS_INGEST_THREAD; see ingest/partition-ingest.ts). */
   ingestThread?: boolean;
 }
 
@@ -64,7 +64,7 @@ export function createProcessorsService(deps: ProcessorsDeps) {
   const schemas = createSchemaProvider({ clickhouse: deps.clickhouse, logger: log });
   const ingest = createPartitionIngest({
     spec: { pipeline: config.groupId, topic: deps.topics.predictions, windowSizeMs: config.windowSizeMs, allowedLatenessMs: config.allowedLatenessMs, slo: config.slo },
-    threaded: config.ingestThread ?? false,
+    threaded: config.ingestThread ?? true,
     logger: log,
   });
   const refreshSchemas = async () => {

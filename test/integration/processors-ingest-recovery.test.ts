@@ -62,7 +62,7 @@ describe('ingest thread recovery', () => {
       producer,
       logger: testLogger(),
       topics,
-      config: { groupId, windowSizeMs: WINDOW_MS, allowedLatenessMs: 1_000, checkpointIntervalMs: 200, checkpointMaxEvents: 5_000, finalizeIntervalMs: 60_000, idleTimeoutMs: 600_000, ingestThread: true },
+      config: { groupId, windowSizeMs: WINDOW_MS, allowedLatenessMs: 1_000, checkpointIntervalMs: 200, checkpointMaxEvents: 5_000, finalizeIntervalMs: 60_000, idleTimeoutMs: 600_000 },
     });
     assert.equal(service.ingest.mode, 'thread');
     await service.start();
