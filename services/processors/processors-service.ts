@@ -120,8 +120,6 @@ export function createProcessorsService(deps: ProcessorsDeps) {
 
   return {
     runtime,
-    /** The per-event side (ingest thread or inline); exposed for tests and fault drills. */
-    ingest,
     alerts,
     stats: () => ({ ...runtime.stats(), windowsFinalized, alerts: alerts.stats() }),
     async start(): Promise<void> {

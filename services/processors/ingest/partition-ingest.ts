@@ -34,8 +34,6 @@ export interface PartitionIngest {
   backlog(): number;
   /** Resolves once the backlog is at most `events`. */
   waitForBacklog(events: number): Promise<void>;
-  /** Stops the thread as if it had crashed (tests, fault drills): its state is lost and a new one starts. Inline: no-op. */
-  kill(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,7 +76,6 @@ function createInlineIngest(spec: IngestSpec): PartitionIngest {
     drain: (partition) => call({ op: 'drain', partition }),
     backlog: () => 0,
     waitForBacklog: async () => {},
-    kill: async () => {},
     close: async () => {},
   };
 }
@@ -137,7 +134,7 @@ function createThreadIngest(spec: IngestSpec, logger: Logger): PartitionIngest {
       settleBacklog();
       generation++;
       start();
-      if (schemas) post({ op: 'schemas', snapshot: schemas });
+      if (schemas) send({ op: 'schemas', snapshot: schemas });
     };
     w.once('error', (err) => fail(messageOf(err)));
     w.once('exit', (code) => fail(`exit code ${code}`));
@@ -175,10 +172,6 @@ function createThreadIngest(spec: IngestSpec, logger: Logger): PartitionIngest {
     waitForBacklog(events) {
       if (backlog <= events) return Promise.resolve();
       return new Promise((resolve) => backlogWaiters.push({ events, resolve }));
-    },
-    async kill() {
-      // 'exit' then runs the same path as a real crash.
-      await worker.terminate();
     },
     async close() {
       if (closed) return;
