@@ -49,8 +49,7 @@ const BENCHES: Bench[] = [
     title: 'Stream processors vs bare consumer',
     script: 'test/bench/processors-bench.ts',
     args: { quick: ['--events', '100000', '--repeats', '1'], full: ['--events', '500000', '--repeats', '3'], long: ['--events', '500000', '--repeats', '3'] },
-    // Two processor passes (ingest thread, inline) per repeat, each followed by the finalizer's backlog.
-    limitMin: { quick: 3, full: 7, long: 7 },
+    limitMin: { quick: 2, full: 3, long: 3 },
   },
   {
     title: 'Drift detection latency (end to end)',
