@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { envDuration, envBool, envInt, envList, envString, envTimer } from './env.ts';
+import { envDuration, envInt, envList, envString, envTimer } from './env.ts';
 
 /**
  * Variables every service reads the same way. Each service's config schema
@@ -61,8 +61,6 @@ export const processorsEnv = {
   PROCESSORS_IDLE_TIMEOUT: envDuration('30s'),
   /** Worker threads computing drift statistics off the event loop (0: on it). Default: CPUs − 1, at least 1, at most 4. */
   PROCESSORS_DRIFT_WORKERS: envInt(Math.max(1, Math.min(4, availableParallelism() - 1)), 0, 64),
-  /** Decode, window and aggregate events on a worker thread (true) or on the consumer's event loop (false). */
-  PROCESSORS_INGEST_THREAD: envBool(true),
   /** Optional webhook receiving alert events (POST JSON, retried). */
   ALERT_WEBHOOK_URL: z.url().optional(),
 };

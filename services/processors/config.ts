@@ -17,7 +17,6 @@ export function processorsConfigFrom(env: ProcessorsEnv): ProcessorsConfig {
     finalizeIntervalMs: env.PROCESSORS_FINALIZE_INTERVAL,
     idleTimeoutMs: env.PROCESSORS_IDLE_TIMEOUT,
     driftWorkers: env.PROCESSORS_DRIFT_WORKERS,
-    ingestThread: env.PROCESSORS_INGEST_THREAD,
     webhookUrl: env.ALERT_WEBHOOK_URL,
   };
 }

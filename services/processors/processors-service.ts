@@ -5,13 +5,15 @@ import { createDeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import type { TopicNames } from '../../libs/kafka/topology.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import { createAlertManager, type AlertManager } from '../alerts/alert-manager.ts';
+import type { WindowAggregator } from './aggregator.ts';
+import { createDriftAggregator } from './drift/drift-aggregator.ts';
 import { createDriftFinalizer, type DriftPolicy } from './drift/drift-finalizer.ts';
 import { createDriftStatsPool } from './drift/drift-stats-pool.ts';
-import type { SloPolicy } from './slo/slo-aggregator.ts';
+import { createSloAggregator, type SloPolicy } from './slo/slo-aggregator.ts';
 import { createSloFinalizer } from './slo/slo-finalizer.ts';
 import { createSchemaProvider } from './validation/schema-provider.ts';
+import { createValidationAggregator } from './validation/validation-aggregator.ts';
 import { createValidationFinalizer, type ValidationPolicy } from './validation/validation-finalizer.ts';
-import { createPartitionIngest } from './ingest/partition-ingest.ts';
 import { createProcessorRuntime, type ProcessorRuntime } from './processor-runtime.ts';
 import { createWindowFinalizer, type WindowFinalizer } from './window-finalizer.ts';
 
@@ -32,8 +34,6 @@ export interface ProcessorsConfig {
   sessionTimeoutMs?: number;
   /** Worker threads computing drift statistics (0: on the event loop; default 1; PROCESSORS_DRIFT_WORKERS). */
   driftWorkers?: number;
-  /** Decode and aggregate on a worker thread (default true; PROCESSORS_INGEST_THREAD; see ingest/partition-ingest.ts). */
-  ingestThread?: boolean;
 }
 
 export interface ProcessorsDeps {
@@ -43,8 +43,8 @@ export interface ProcessorsDeps {
   logger: Logger;
   topics: TopicNames;
   config: ProcessorsConfig;
-  /** Extra finalizers wired by the caller (after drift, SLO and validation). */
-  extra?: { finalizers: WindowFinalizer[] };
+  /** Extra aggregators/finalizers wired by the caller (after drift, SLO and validation). */
+  extra?: { aggregators: WindowAggregator[]; finalizers: WindowFinalizer[] };
   clock?: () => number;
   /** Called after each checkpoint insert with its duration (flush latency metric). */
   onFlush?: (seconds: number, rows: number) => void;
@@ -52,7 +52,7 @@ export interface ProcessorsDeps {
 
 /**
  * The stream processors as one deployable role: the windowing runtime with
- * the drift, SLO and validation aggregators (ingest/), and the finalizer loop that turns
+ * the drift (and any extra) aggregators, and the finalizer loop that turns
  * closed windows into metrics and alerts. Only the instance owning partition
  * 0 runs the finalizer, so alerts are emitted once however many instances
  * share the consumer group.
@@ -62,15 +62,7 @@ export function createProcessorsService(deps: ProcessorsDeps) {
   const { config } = deps;
   // Validation schemas are loaded before consuming starts (start()) and then refreshed on a timer: see schema-provider.ts.
   const schemas = createSchemaProvider({ clickhouse: deps.clickhouse, logger: log });
-  const ingest = createPartitionIngest({
-    spec: { pipeline: config.groupId, topic: deps.topics.predictions, windowSizeMs: config.windowSizeMs, allowedLatenessMs: config.allowedLatenessMs, slo: config.slo },
-    threaded: config.ingestThread ?? true,
-    logger: log,
-  });
-  const refreshSchemas = async () => {
-    await schemas.refresh();
-    ingest.setSchemas(schemas.snapshot());
-  };
+  const aggregators: WindowAggregator[] = [createDriftAggregator(), createSloAggregator(config.slo), createValidationAggregator(schemas), ...(deps.extra?.aggregators ?? [])];
   const driftStats = createDriftStatsPool({ size: config.driftWorkers ?? 1, logger: log });
   const finalizers: WindowFinalizer[] = [
     createDriftFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.drift, stats: driftStats }),
@@ -86,7 +78,9 @@ export function createProcessorsService(deps: ProcessorsDeps) {
     logger: log,
     topic: deps.topics.predictions,
     groupId: config.groupId,
-    ingest,
+    aggregators,
+    windowSizeMs: config.windowSizeMs,
+    allowedLatenessMs: config.allowedLatenessMs,
     checkpointIntervalMs: config.checkpointIntervalMs,
     checkpointMaxEvents: config.checkpointMaxEvents,
     sessionTimeoutMs: config.sessionTimeoutMs,
@@ -123,8 +117,8 @@ export function createProcessorsService(deps: ProcessorsDeps) {
     alerts,
     stats: () => ({ ...runtime.stats(), windowsFinalized, alerts: alerts.stats() }),
     async start(): Promise<void> {
-      await refreshSchemas();
-      schemaTimer = setInterval(() => void refreshSchemas(), config.validation?.schemaRefreshMs ?? 30_000);
+      await schemas.refresh();
+      schemaTimer = setInterval(() => void schemas.refresh(), config.validation?.schemaRefreshMs ?? 30_000);
       schemaTimer.unref();
       await runtime.start();
       timer = setInterval(tick, config.finalizeIntervalMs);
@@ -145,7 +139,6 @@ export function createProcessorsService(deps: ProcessorsDeps) {
       if (schemaTimer) clearInterval(schemaTimer);
       await running;
       await runtime.close();
-      await ingest.close();
       await driftStats.close();
     },
   };

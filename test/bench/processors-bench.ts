@@ -4,9 +4,8 @@
  * broker; (a) a bare kafkajs consumer that only decodes and validates each
  * event (decodeEvent), (b) the processors service as deployed (drift,
  * validation and SLO aggregators), checkpointing window chunks into the
- * embedded ClickHouse, once with the ingest thread (the default) and once
- * inline. Each is timed until it has covered every offset; repeats take the
- * three in turn. The topic is deleted afterwards.
+ * embedded ClickHouse. Each is timed until it has covered every offset;
+ * repeats alternate the two. The topic is deleted afterwards.
  *
  * Reports events/s from the first event read to the last one durable (the
  * steady state), the same including connect and group join, and events per
@@ -115,14 +114,14 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
     return { totalMs: end - t0, streamMs: end - first, cpuMs };
   }
 
-  async function processors(clickhouse: ClickHouseClient, ingestThread: boolean): Promise<Pass> {
+  async function processors(clickhouse: ClickHouseClient): Promise<Pass> {
     const service = createProcessorsService({
       kafka,
       clickhouse,
       producer,
       logger,
       topics,
-      config: { groupId: `${topics.predictions}-proc-${Math.random()}`, windowSizeMs: 60_000, allowedLatenessMs: 10_000, checkpointIntervalMs: 2_000, checkpointMaxEvents: 50_000, finalizeIntervalMs: 1_000, idleTimeoutMs: 30_000, ingestThread },
+      config: { groupId: `${topics.predictions}-proc-${Math.random()}`, windowSizeMs: 60_000, allowedLatenessMs: 10_000, checkpointIntervalMs: 2_000, checkpointMaxEvents: 50_000, finalizeIntervalMs: 1_000, idleTimeoutMs: 30_000 },
     });
     const t0 = performance.now();
     const c0 = cpuNow();
@@ -149,17 +148,14 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
   for (const profile of profiles) await saveProfile(clickhouse, profile);
   const bare: Pass[] = [];
   const proc: Pass[] = [];
-  const inline: Pass[] = [];
   let rssPeak = 0;
   try {
     for (let r = 0; r < repeats; r++) {
       bare.push(await bareConsumer());
       log(`bare consumer run ${r + 1}: ${bare.at(-1)!.streamMs.toFixed(0)} ms`);
-      proc.push(await processors(clickhouse, true));
+      proc.push(await processors(clickhouse));
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-      log(`processors (ingest thread) run ${r + 1}: ${proc.at(-1)!.streamMs.toFixed(0)} ms`);
-      inline.push(await processors(clickhouse, false));
-      log(`processors (inline) run ${r + 1}: ${inline.at(-1)!.streamMs.toFixed(0)} ms`);
+      log(`processors run ${r + 1}: ${proc.at(-1)!.streamMs.toFixed(0)} ms`);
     }
   } finally {
     await producer.disconnect();
@@ -168,7 +164,6 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
   }
   const rate = (passes: Pass[], f: (p: Pass) => number) => n / (median(passes.map(f)) / 1000);
   const ratios = bare.map((b, i) => b.streamMs / proc[i]!.streamMs);
-  const inlineRatios = bare.map((b, i) => b.streamMs / inline[i]!.streamMs);
   const procPerCore = rate(proc, (p) => p.cpuMs);
   const ratio = median(ratios);
   const row = (name: string, passes: Pass[]) =>
@@ -176,19 +171,18 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
   return [
     '## Stream processors vs bare consumer',
     '',
-    `${int(n)} prediction events (3 models, 17 numeric + 3 categorical features, 6 partitions, 50 min of event time) on the local Kafka broker. The bare consumer and the processors in both ingest modes read the same topic from the beginning in one process, in turn, ${repeats} run${repeats === 1 ? '' : 's'} each, median reported. The bare consumer decodes and schema-validates every event (\`decodeEvent\`, with the hand-written fast path for prediction events); the processors (drift, validation and SLO aggregators, as deployed, with a reference profile per model; \`x0\` shifts by half a standard deviation halfway through) also window them (1 min, 10 s lateness), aggregate exact drift deltas per feature, validation and latency states, and checkpoint them into the embedded ClickHouse (every 2 s, all partitions in one insert, plus a final checkpoint) before committing offsets — by default decoding, windowing and aggregating on the ingest worker thread while kafkajs fetches the next round, or inline on the consumer's event loop, while the finalizer (every 1 s) merges the chunks of each closed window and writes drift, validation and SLO metrics and alerts (drift statistics on one worker thread, \`PROCESSORS_DRIFT_WORKERS\` = 1; its CPU time is in the process's).`,
+    `${int(n)} prediction events (3 models, 17 numeric + 3 categorical features, 6 partitions, 50 min of event time) on the local Kafka broker. Both sides read the same topic from the beginning in one process, alternating, ${repeats} run${repeats === 1 ? '' : 's'} each, median reported. The bare consumer decodes and schema-validates every event (\`decodeEvent\`, with the hand-written fast path for prediction events); the processors (drift, validation and SLO aggregators, as deployed, with a reference profile per model; \`x0\` shifts by half a standard deviation halfway through) also window them (1 min, 10 s lateness), aggregate exact drift deltas per feature, validation and latency states, and checkpoint them into the embedded ClickHouse (every 2 s per partition, plus a final checkpoint) before committing offsets, while the finalizer (every 1 s) merges the chunks of each closed window and writes drift, validation and SLO metrics and alerts (drift statistics on one worker thread, \`PROCESSORS_DRIFT_WORKERS\` = 1; its CPU time is in the process's).`,
     '',
     `Run: \`node --import tsx test/bench/processors-bench.ts --events ${n} --repeats ${repeats}\``,
     '',
     '| consumer | events/s (first event → done) | runs (events/s) | events/s incl. connect + group join | events per CPU-second |',
     '|---|---|---|---|---|',
     row('bare kafkajs + decodeEvent', bare),
-    row('processors (drift + validation + SLO + checkpoints), ingest thread (default)', proc),
-    row('processors, inline (`PROCESSORS_INGEST_THREAD=false`)', inline),
+    row('processors (drift + validation + SLO + checkpoints)', proc),
     '',
-    `- Ratio processors / bare (steady state, median of the per-repeat ratios ${ratios.map((x) => x.toFixed(2)).join(' / ')}): **${ratio.toFixed(2)}×** — issue 5 target ≥ 0.7×: **${ratio >= 0.7 ? 'met' : 'not met'}**. Inline: ${median(inlineRatios).toFixed(2)}× (${inlineRatios.map((x) => x.toFixed(2)).join(' / ')}).`,
+    `- Ratio processors / bare (steady state, median of the per-repeat ratios ${ratios.map((x) => x.toFixed(2)).join(' / ')}): **${ratio.toFixed(2)}×** — issue 5 target ≥ 0.7×: **${ratio >= 0.7 ? 'met' : 'not met'}**.`,
     `- Per core: the processors handle **${int(procPerCore)} events per CPU-second** of their process (consumer, aggregators and the embedded ClickHouse's threads; the broker runs in another process and is not counted) — target ≥ 25,000 events/s per core: **${procPerCore >= 25_000 ? 'met' : 'not met'}**.`,
-    `- Until every window's metrics are written as well (the finalizer's backlog drained after the last checkpoint): **${int(n / (median(proc.map((p) => p.metricsMs!)) / 1000))} events/s** (runs ${proc.map((p) => int(n / (p.metricsMs! / 1000))).join(' / ')}), ${int(n / (median(proc.map((p) => p.metricsCpuMs!)) / 1000))} events per CPU-second; inline ${int(n / (median(inline.map((p) => p.metricsMs!)) / 1000))} events/s. This stream packs 50 one-minute windows per model into ${int(n)} events (${int(n / 150)} events per window), a catch-up replay at ~${Math.round(3_000_000 / (median(proc.map((p) => p.metricsMs!))))}× real time; each window costs a fixed number of ClickHouse round trips, so live traffic (a window per minute) spends far less of its time finalizing.`,
+    `- Until every window's metrics are written as well (the finalizer's backlog drained after the last checkpoint): **${int(n / (median(proc.map((p) => p.metricsMs!)) / 1000))} events/s** (runs ${proc.map((p) => int(n / (p.metricsMs! / 1000))).join(' / ')}), ${int(n / (median(proc.map((p) => p.metricsCpuMs!)) / 1000))} events per CPU-second. This stream packs 50 one-minute windows per model into ${int(n)} events (${int(n / 150)} events per window), a catch-up replay at ~${Math.round(3_000_000 / (median(proc.map((p) => p.metricsMs!))))}× real time; each window costs a fixed number of ClickHouse round trips, so live traffic (a window per minute) spends far less of its time finalizing.`,
     `- "done" for the processors means every event is checkpointed into ClickHouse and its offset committed (close() writes the last checkpoint); for the bare consumer, the last event decoded. Peak RSS of the benchmark process: ${mib(rssPeak)}.`,
     '',
   ].join('\n');

@@ -37,46 +37,12 @@ export function schemaOfProfile(stored: StoredProfile, logger?: Logger): Validat
   return inferSchema(summaryFromProfile(stored.profile));
 }
 
-/** Every schema in force: per model version, and per model (what a version without its own profile gets). */
-export interface SchemaSnapshot {
-  exact: Array<[model: string, version: string, schema: ValidationSchema]>;
-  byModel: Array<[model: string, schema: ValidationSchema]>;
-}
-
 /**
- * Compiled checkers for a SchemaSnapshot, for the (synchronous) validation
- * aggregator. `update()` swaps in a new snapshot, keeping the compiled
- * checker of every schema that did not change. The ingest thread holds one,
- * fed by the provider's snapshots.
- */
-export function createSchemaTable() {
-  let exact = new Map<string, Entry>();
-  let byModel = new Map<string, Entry>();
-  const key = (model: string, version: string) => `${model}\u0000${version}`;
-
-  function entryOf(previous: Entry | undefined, schema: ValidationSchema): Entry {
-    const text = JSON.stringify(schema);
-    return previous?.text === text ? previous : { schema, checker: compileSchema(schema), text };
-  }
-
-  const checkerFor = (model: string, version: string): FeatureChecker => (exact.get(key(model, version)) ?? byModel.get(model))?.checker ?? PERMISSIVE_CHECKER;
-
-  return {
-    update(snapshot: SchemaSnapshot): void {
-      exact = new Map(snapshot.exact.map(([model, version, schema]) => [key(model, version), entryOf(exact.get(key(model, version)), schema)]));
-      byModel = new Map(snapshot.byModel.map(([model, schema]) => [model, entryOf(byModel.get(model), schema)]));
-    },
-    checkerFor,
-    schemaFor: (model: string, version: string): ValidationSchema => checkerFor(model, version).schema,
-  };
-}
-
-/**
- * Validation schemas per model version. `refresh()` loads the schema of
- * every model version with a reference profile, and for each model the
- * schema a new version would get (loadProfile's fallback: the model's newest
- * profile); the service calls it before consuming and then every 30 s, and
- * hands each `snapshot()` to the ingest thread.
+ * Validation schemas per model version, for the (synchronous) validation
+ * aggregator. `refresh()` loads the schema of every model version with a
+ * reference profile, and for each model the schema a new version would get
+ * (loadProfile's fallback: the model's newest profile); the service calls it
+ * before consuming and then every 30 s.
  *
  * Choice: an event of a model with no profile known at the last refresh is
  * checked against PERMISSIVE_CHECKER (counted, never a violation) rather
@@ -88,34 +54,38 @@ export function createSchemaTable() {
  * restarts deterministic when profiles do not change meanwhile.
  */
 export function createSchemaProvider(deps: { clickhouse: ClickHouseClient; logger: Logger }) {
-  const table = createSchemaTable();
-  let current: SchemaSnapshot = { exact: [], byModel: [] };
+  const exact = new Map<string, Entry>();
+  const byModel = new Map<string, Entry>();
+  const key = (model: string, version: string) => `${model}\u0000${version}`;
+
+  function entryOf(previous: Entry | undefined, schema: ValidationSchema): Entry {
+    const text = JSON.stringify(schema);
+    return previous?.text === text ? previous : { schema, checker: compileSchema(schema), text };
+  }
+
+  const checkerFor = (model: string, version: string): FeatureChecker => (exact.get(key(model, version)) ?? byModel.get(model))?.checker ?? PERMISSIVE_CHECKER;
 
   return {
     /** Reloads every schema; on failure keeps the previous ones. */
     async refresh(): Promise<void> {
       try {
         const rows = await queryRows<{ model: string; model_version: string }>(deps.clickhouse, 'SELECT DISTINCT model, model_version FROM reference_profiles ORDER BY model, model_version');
-        const next: SchemaSnapshot = { exact: [], byModel: [] };
+        const models = [...new Set(rows.map((r) => r.model))];
         for (const r of rows) {
           const stored = await loadProfile(deps.clickhouse, r.model, r.model_version);
-          if (stored) next.exact.push([r.model, r.model_version, schemaOfProfile(stored, deps.logger)]);
+          if (stored) exact.set(key(r.model, r.model_version), entryOf(exact.get(key(r.model, r.model_version)), schemaOfProfile(stored, deps.logger)));
         }
-        for (const model of new Set(rows.map((r) => r.model))) {
+        for (const model of models) {
           // A version with no profile of its own: loadProfile's fallback, the model's newest profile.
           const stored = await loadProfile(deps.clickhouse, model, '');
-          if (stored) next.byModel.push([model, schemaOfProfile(stored, deps.logger)]);
+          if (stored) byModel.set(model, entryOf(byModel.get(model), schemaOfProfile(stored, deps.logger)));
         }
-        table.update(next);
-        current = next;
       } catch (err) {
         deps.logger.warn({ err: messageOf(err) }, 'validation schema refresh failed; keeping the previous schemas');
       }
     },
-    /** The schemas of the last successful refresh. */
-    snapshot: (): SchemaSnapshot => current,
-    checkerFor: table.checkerFor,
-    schemaFor: table.schemaFor,
+    checkerFor,
+    schemaFor: (model: string, version: string): ValidationSchema => checkerFor(model, version).schema,
   };
 }
 export type SchemaProvider = Pick<ReturnType<typeof createSchemaProvider>, 'checkerFor' | 'schemaFor'>;
