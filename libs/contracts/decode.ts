@@ -10,12 +10,6 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: DriftlineError };
 
-/**
- * Decodes one message value against a contract. Never throws: any problem —
- * empty, oversize, non-UTF-8, not JSON, unsupported schema_version, schema
- * violation — becomes a DECODE_FAILED error whose message names the first
- * offending field, ready for the dead-letter topic.
- */
 /*
  * Module level on purpose: a closure made inside decodeEvent is a new function per event, and under tsx
  * (esbuild keepNames) each one is also renamed with Object.defineProperty — a few % of a consumer's time.
@@ -24,6 +18,12 @@ function fail(reason: string): { ok: false; error: DriftlineError } {
   return { ok: false, error: new DriftlineError('DECODE_FAILED', reason) };
 }
 
+/**
+ * Decodes one message value against a contract. Never throws: any problem —
+ * empty, oversize, non-UTF-8, not JSON, unsupported schema_version, schema
+ * violation — becomes a DECODE_FAILED error whose message names the first
+ * offending field, ready for the dead-letter topic.
+ */
 export function decodeEvent<C extends ContractName>(contract: C, value: Buffer | null): DecodeResult<EventOf<C>> {
   if (value === null || value.length === 0) return fail('empty message value');
   if (value.length > MAX_MESSAGE_BYTES) return fail(`message of ${value.length} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit`);
