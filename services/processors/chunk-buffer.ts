@@ -1,8 +1,9 @@
 import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
 import type { EncodedPart, WindowAggregator, WindowKey } from './aggregator.ts';
 
-interface WindowDelta {
-  key: WindowKey;
+/** One window's share of a checkpoint: event and late counts plus each aggregator's delta. */
+export interface WindowDelta {
+  readonly key: WindowKey;
   events: number;
   late: number;
   deltas: unknown[];
@@ -18,6 +19,9 @@ export interface ChunkRow extends EncodedPart {
   late_events: number;
 }
 
+/** Windows looked up without building a key: a partition's events fall into a handful of (model, version, window) at a time. */
+const RECENT_WINDOWS = 8;
+
 /**
  * The state of one partition accumulated since its last checkpoint: per
  * window, event and late counts plus each aggregator's delta. `drain()`
@@ -26,6 +30,8 @@ export interface ChunkRow extends EncodedPart {
  */
 export class ChunkBuffer {
   private windows = new Map<string, WindowDelta>();
+  /** The last windows used, most recent first: most events find theirs here without a Map key string. */
+  private recent: WindowDelta[] = [];
   events = 0;
 
   constructor(private readonly aggregators: readonly WindowAggregator[]) {}
@@ -34,26 +40,33 @@ export class ChunkBuffer {
     return this.windows.size === 0;
   }
 
-  private windowOf(key: WindowKey): WindowDelta {
-    const id = `${key.model}\u0000${key.modelVersion}\u0000${key.windowStartMs}`;
+  /** The delta of a window, created on first use. */
+  window(model: string, modelVersion: string, windowStartMs: number, windowEndMs: number): WindowDelta {
+    const recent = this.recent;
+    for (let i = 0; i < recent.length; i++) {
+      const w = recent[i]!;
+      if (w.key.windowStartMs === windowStartMs && w.key.model === model && w.key.modelVersion === modelVersion) return w;
+    }
+    const id = `${model}\u0000${modelVersion}\u0000${windowStartMs}`;
     let w = this.windows.get(id);
     if (!w) {
-      w = { key, events: 0, late: 0, deltas: [] };
+      w = { key: { model, modelVersion, windowStartMs, windowEndMs }, events: 0, late: 0, deltas: [] };
       this.windows.set(id, w);
     }
+    if (recent.length >= RECENT_WINDOWS) recent.pop();
+    recent.unshift(w);
     return w;
   }
 
-  add(event: PredictionEvent, key: WindowKey): void {
-    const w = this.windowOf(key);
-    if (w.deltas.length === 0) w.deltas = this.aggregators.map((a) => a.create(key));
+  add(event: PredictionEvent, w: WindowDelta): void {
+    if (w.deltas.length === 0) w.deltas = this.aggregators.map((a) => a.create(w.key));
     w.events++;
     this.events++;
     for (let i = 0; i < this.aggregators.length; i++) this.aggregators[i]!.add(w.deltas[i], event);
   }
 
-  addLate(key: WindowKey): void {
-    this.windowOf(key).late++;
+  addLate(w: WindowDelta): void {
+    w.late++;
     this.events++;
   }
 
@@ -67,6 +80,7 @@ export class ChunkBuffer {
       }
     }
     this.windows = new Map();
+    this.recent = [];
     this.events = 0;
     return rows;
   }

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, test } from 'node:test';
+import { createClickHouse, queryRows } from '../../libs/clickhouse/client.ts';
+import { CHUNK_COLUMNS, encodeChunkRows, tsvDateTime64, tsvString, type StoredChunkRow } from './chunk-tsv.ts';
+
+test('TabSeparated escaping covers backslash, tab, newline and carriage return, and nothing else', () => {
+  assert.equal(tsvString('plain {"n":"QUJD+/="}'), 'plain {"n":"QUJD+/="}');
+  assert.equal(tsvString('a\\b\tc\nd\re'), 'a\\\\b\\tc\\nd\\re');
+  assert.equal(tsvDateTime64(0), '1970-01-01 00:00:00.000');
+  assert.equal(tsvDateTime64(1_700_000_000_123), '2023-11-14 22:13:20.123');
+});
+
+const ch = await createClickHouse({ dataDir: mkdtempSync(join(tmpdir(), 'driftline-chunk-tsv-')) });
+after(() => ch.close());
+
+test('chunk rows written as TabSeparated read back byte for byte from ClickHouse', async () => {
+  await ch.command({
+    query: `CREATE TABLE chunks_tsv_test (pipeline LowCardinality(String), topic LowCardinality(String), partition UInt32, chunk_offset Int64,
+      model LowCardinality(String), model_version LowCardinality(String), window_start DateTime64(3, 'UTC'), window_end DateTime64(3, 'UTC'),
+      part LowCardinality(String), events UInt64, late_events UInt64, state String) ENGINE = MergeTree ORDER BY (partition, chunk_offset)`,
+  });
+  const nasty = ['', 'tab\there', 'new\nline', 'back\\slash\\n', 'cr\r', 'ünïcødé – 中文 🙂', '{"c":[["a\\"b",2]]}', '\\\t\n\\'];
+  const rows: StoredChunkRow[] = nasty.map((state, i) => ({
+    pipeline: 'p\tipe',
+    topic: 'driftline.predictions',
+    partition: i,
+    chunk_offset: 1_000_000 + i,
+    model: `m\\${i}`,
+    model_version: 'v\n1',
+    window_start: 1_700_000_000_000 + i * 60_000,
+    window_end: 1_700_000_060_000 + i * 60_000,
+    part: `drift:feature ${i}`,
+    events: i * 3,
+    late_events: i,
+    state,
+  }));
+  await ch.insert({ table: 'chunks_tsv_test', columns: [...CHUNK_COLUMNS], values: Readable.from([encodeChunkRows(rows)], { objectMode: false }), format: 'TabSeparated' });
+  const back = await queryRows<Record<string, unknown>>(
+    ch,
+    `SELECT pipeline, topic, partition, chunk_offset, model, model_version, toUnixTimestamp64Milli(window_start) AS window_start,
+            toUnixTimestamp64Milli(window_end) AS window_end, part, events, late_events, state FROM chunks_tsv_test ORDER BY partition`,
+  );
+  assert.deepEqual(
+    back.map((r) => ({ ...r, chunk_offset: Number(r.chunk_offset), window_start: Number(r.window_start), window_end: Number(r.window_end), events: Number(r.events), late_events: Number(r.late_events) })),
+    rows,
+  );
+});
