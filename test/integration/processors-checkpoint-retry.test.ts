@@ -1,0 +1,129 @@
+/**
+ * Checkpoint writes that fail, on the real broker and ClickHouse engine: a
+ * due checkpoint is written while the partition's next batch is processed
+ * (processor-runtime.ts), so a failed insert must hand its rows to the next
+ * checkpoint, hold the offset commit back, and still end with every event
+ * counted exactly once.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Kafka, Producer } from 'kafkajs';
+import { queryRows, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
+import { encodeEvent } from '../../libs/contracts/decode.ts';
+import { newPredictionId } from '../../libs/contracts/prediction-id.ts';
+import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
+import { createDeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
+import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
+import { createProcessorRuntime } from '../../services/processors/processor-runtime.ts';
+import { testClickHouse, testKafka, testLogger, uniqueName, uniqueTopics, waitFor } from '../support/harness.ts';
+
+let kafka: Kafka;
+let producer: Producer;
+let clickhouse: ClickHouseClient;
+before(async () => {
+  kafka = testKafka();
+  producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  clickhouse = await testClickHouse();
+});
+after(async () => {
+  await producer.disconnect();
+  await clickhouse.close();
+});
+
+/**
+ * The real client, except that inserts fail when `failing()` says so. A
+ * Proxy, not the embedded client itself: checkpoint inserts then take the
+ * client.insert path, which a ClickHouse server deployment takes too.
+ */
+function flakyClickHouse(real: ClickHouseClient, failing: () => boolean): { client: ClickHouseClient; failures: () => number } {
+  let failures = 0;
+  const client = new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop === 'insert') {
+        return async (params: Parameters<ClickHouseClient['insert']>[0]) => {
+          if (failing()) {
+            failures++;
+            throw new Error('injected: ClickHouse unavailable');
+          }
+          return target.insert(params);
+        };
+      }
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { client, failures: () => failures };
+}
+
+describe('processor checkpoints', () => {
+  it('a failed checkpoint insert loses and double counts nothing', async () => {
+    const topics = await uniqueTopics(kafka);
+    const model = uniqueName('retry');
+    const n = 6_000;
+    const start = Date.now() - 600_000;
+    const messages = Array.from({ length: n }, (_, i) => {
+      const ts = start + i * 50;
+      const event: PredictionEvent = { schema_version: 1, prediction_id: newPredictionId(ts), model, model_version: '1', ts, features: { x: i }, outputs: { probability: 0.5 }, latency_ms: 1, status: 'ok', node: 'test', execution_provider: 'cpu' };
+      return { key: event.prediction_id, value: encodeEvent('predictions', event) };
+    });
+
+    // The 2nd to 5th checkpoint inserts fail: the first failure is a write beside a batch, the next ones are
+    // retries that hold the partition's intake back until ClickHouse takes the rows.
+    let attempts = 0;
+    const flaky = flakyClickHouse(clickhouse, () => ++attempts >= 2 && attempts <= 5);
+    const logger = testLogger();
+    const group = uniqueName('retry-group');
+    const runtime = createProcessorRuntime({
+      kafka,
+      clickhouse: flaky.client,
+      deadLetters: createDeadLetterPublisher(producer, topics.deadLetter),
+      logger,
+      topic: topics.predictions,
+      groupId: group,
+      aggregators: [],
+      windowSizeMs: 60_000,
+      allowedLatenessMs: 5_000,
+      // Every batch finds a checkpoint due: each one is written beside the next batch.
+      checkpointIntervalMs: 0,
+      checkpointMaxEvents: 1_000_000,
+    });
+    await runtime.start();
+    // Small sends: many batches per partition, so writes overlap batches both while failing and after.
+    for (let i = 0; i < n; i += 200) await producer.send({ topic: topics.predictions, acks: -1, messages: messages.slice(i, i + 200) });
+    assert.ok(await waitFor(async () => runtime.stats().consumed >= n, 60_000), `every event consumed (${runtime.stats().consumed} of ${n})`);
+    await runtime.close();
+
+    const stats = runtime.stats();
+    assert.equal(flaky.failures(), 4, 'four inserts refused');
+    assert.equal(stats.checkpointFailures, flaky.failures());
+    const [meta] = await queryRows<{ events: string; late: string }>(
+      clickhouse,
+      "SELECT sum(events) AS events, sum(late_events) AS late FROM processor_chunks FINAL WHERE pipeline = {g:String} AND part = 'meta'",
+      { g: group },
+    );
+    assert.equal(Number(meta!.events) + Number(meta!.late), n, 'every event in exactly one chunk');
+
+    // Each partition's checkpoint covers its last offset, and Kafka has that offset committed.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topics.predictions);
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topics.predictions] });
+      const checkpoints = await queryRows<{ partition: number; state: string }>(
+        clickhouse,
+        "SELECT partition, state FROM processor_chunks FINAL WHERE pipeline = {g:String} AND part = 'checkpoint'",
+        { g: group },
+      );
+      const covered = new Map(checkpoints.map((c) => [Number(c.partition), (JSON.parse(c.state) as { offset: number }).offset]));
+      for (const end of ends) {
+        const last = Number(end.high) - 1;
+        if (last < 0) continue;
+        assert.equal(covered.get(end.partition), last, `partition ${end.partition}: checkpoint offset`);
+        assert.equal(Number(committed!.partitions.find((p) => p.partition === end.partition)?.offset), last + 1, `partition ${end.partition}: committed offset`);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});
