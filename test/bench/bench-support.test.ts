@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runTsxChild } from './bench-support.ts';
+import { runTsxChild, threadCpu, threadCpuDelta } from './bench-support.ts';
 
 // The scale-out proof compares tables a child prints as one long JSON line.
 // Decoding each stdout chunk on its own turned a '–' (3 bytes in UTF-8) that
@@ -19,4 +19,17 @@ test('runTsxChild keeps multi-byte characters whole across pipe reads', async ()
   assert.equal(run.result.text.length, 1 + 400_000);
   assert.ok(!run.result.text.includes('\uFFFD'), 'no replacement characters');
   assert.equal(run.result.text, 'x' + '–≤'.repeat(200_000));
+});
+
+test('threadCpu attributes CPU burnt on the main thread to main', { skip: process.platform !== 'linux' }, () => {
+  const before = threadCpu();
+  const t0 = performance.now();
+  let x = 0;
+  while (performance.now() - t0 < 300) x += Math.sqrt(x + 1); // ~0.3 s on this thread
+  const delta = threadCpuDelta(before, threadCpu());
+  assert.ok(x > 0);
+  assert.ok(delta, '/proc/self/task is readable on Linux');
+  assert.ok(delta.main >= 0.15, `main thread CPU ${delta.main} s after 0.3 s of spinning`);
+  assert.ok(delta.main <= 1, `main thread CPU ${delta.main} s`);
+  assert.ok(delta.engine < 0.1, `no engine threads in this process (${delta.engine} s)`);
 });

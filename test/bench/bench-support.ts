@@ -5,6 +5,7 @@
  * and child processes whose stdout ends in one JSON line.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Kafka, Producer } from 'kafkajs';
 import { encodeEvent } from '../../libs/contracts/decode.ts';
@@ -32,6 +33,60 @@ export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 export function machineDescription(): string {
   const cpu = cpus()[0]?.model.trim() || 'unknown CPU';
   return `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; Node ${process.version}`;
+}
+
+/** CPU seconds of this process by kind of thread (see threadCpu). */
+export interface ThreadCpu {
+  /** The JavaScript main thread: kafkajs, decoding, aggregation, checkpoint encoding. */
+  main: number;
+  /** Node's other threads (named "node"): V8's garbage-collector helpers, worker threads (the drift statistics), libuv. */
+  node: number;
+  /** Every other named thread: the embedded ClickHouse engine's (query pipeline, merges, background pools). */
+  engine: number;
+}
+
+/** Kernel clock ticks per second, as /proc/<pid>/stat counts CPU time (USER_HZ; 100 on Linux for decades). */
+const USER_HZ = 100;
+
+/**
+ * Cumulative CPU seconds of this process per thread kind, from
+ * /proc/self/task/<tid>/stat (Linux; undefined elsewhere). Sample before
+ * and after a pass and subtract (threadCpuDelta): threads that ended in
+ * between are not counted.
+ */
+export function threadCpu(): Map<string, { kind: keyof ThreadCpu; seconds: number }> | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return undefined;
+  }
+  const threads = new Map<string, { kind: keyof ThreadCpu; seconds: number }>();
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended while we listed
+    }
+    // "<tid> (<comm>) <state> …": comm may hold spaces and parentheses, so split at the LAST ')'.
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    // Fields 14 and 15 of proc(5) (utime, stime) are 11 and 12 after the comm.
+    const seconds = (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+    const kind = tid === String(process.pid) ? 'main' : comm === 'node' ? 'node' : 'engine';
+    threads.set(tid, { kind, seconds });
+  }
+  return threads;
+}
+
+/** CPU seconds per thread kind between two threadCpu() samples (undefined where /proc is not available). */
+export function threadCpuDelta(before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>): ThreadCpu | undefined {
+  if (!before || !after) return undefined;
+  const out: ThreadCpu = { main: 0, node: 0, engine: 0 };
+  for (const [tid, t] of after) out[t.kind] += t.seconds - (before.get(tid)?.seconds ?? 0);
+  return out;
 }
 
 /** A fresh set of Driftline topics named `<prefix>-<time>.*` (6 prediction partitions, 3 label partitions). */
