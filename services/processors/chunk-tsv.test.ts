@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
-import { createClickHouse, queryRows } from '../../libs/clickhouse/client.ts';
+import { createClickHouse, insertTabSeparated, queryRows } from '../../libs/clickhouse/client.ts';
 import { CHUNK_COLUMNS, encodeChunkRows, tsvDateTime64, tsvString, type StoredChunkRow } from './chunk-tsv.ts';
 
 test('TabSeparated escaping covers backslash, tab, newline and carriage return, and nothing else', () => {
@@ -17,7 +16,7 @@ test('TabSeparated escaping covers backslash, tab, newline and carriage return, 
 const ch = await createClickHouse({ dataDir: mkdtempSync(join(tmpdir(), 'driftline-chunk-tsv-')) });
 after(() => ch.close());
 
-test('chunk rows written as TabSeparated read back byte for byte from ClickHouse', async () => {
+test('chunk rows written as TabSeparated (chDB raw insert and the HTTP client path) read back byte for byte', async () => {
   await ch.command({
     query: `CREATE TABLE chunks_tsv_test (pipeline LowCardinality(String), topic LowCardinality(String), partition UInt32, chunk_offset Int64,
       model LowCardinality(String), model_version LowCardinality(String), window_start DateTime64(3, 'UTC'), window_end DateTime64(3, 'UTC'),
@@ -38,14 +37,26 @@ test('chunk rows written as TabSeparated read back byte for byte from ClickHouse
     late_events: i,
     state,
   }));
-  await ch.insert({ table: 'chunks_tsv_test', columns: [...CHUNK_COLUMNS], values: Readable.from([encodeChunkRows(rows)], { objectMode: false }), format: 'TabSeparated' });
-  const back = await queryRows<Record<string, unknown>>(
-    ch,
-    `SELECT pipeline, topic, partition, chunk_offset, model, model_version, toUnixTimestamp64Milli(window_start) AS window_start,
-            toUnixTimestamp64Milli(window_end) AS window_end, part, events, late_events, state FROM chunks_tsv_test ORDER BY partition`,
-  );
-  assert.deepEqual(
-    back.map((r) => ({ ...r, chunk_offset: Number(r.chunk_offset), window_start: Number(r.window_start), window_end: Number(r.window_end), events: Number(r.events), late_events: Number(r.late_events) })),
-    rows,
-  );
+  // The embedded client takes chDB's raw Buffer insert; a wrapper the embedded map does not know takes
+  // client.insert, the path a ClickHouse server deployment uses.
+  const viaClient = new Proxy(ch, {
+    get: (target, prop) => {
+      const value = Reflect.get(target, prop) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  for (const [path, client] of [['raw', ch], ['client', viaClient]] as const) {
+    await ch.command({ query: 'TRUNCATE TABLE chunks_tsv_test' });
+    await insertTabSeparated(client, { table: 'chunks_tsv_test', columns: CHUNK_COLUMNS, body: encodeChunkRows(rows) });
+    const back = await queryRows<Record<string, unknown>>(
+      ch,
+      `SELECT pipeline, topic, partition, chunk_offset, model, model_version, toUnixTimestamp64Milli(window_start) AS window_start,
+              toUnixTimestamp64Milli(window_end) AS window_end, part, events, late_events, state FROM chunks_tsv_test ORDER BY partition`,
+    );
+    assert.deepEqual(
+      back.map((r) => ({ ...r, chunk_offset: Number(r.chunk_offset), window_start: Number(r.window_start), window_end: Number(r.window_end), events: Number(r.events), late_events: Number(r.late_events) })),
+      rows,
+      `${path} path`,
+    );
+  }
 });

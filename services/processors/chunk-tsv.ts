@@ -32,7 +32,8 @@ export function tsvDateTime64(ms: number): string {
  * object per row and re-scanned each state for escapes in JSON.stringify.
  * The states are ASCII base64 or JSON, so TabSeparated passes them through
  * as they are (one regex test each), and the body is built with one join —
- * on the event loop, between batches, so every copy counts.
+ * on the event loop, before the batch it is written beside, so every copy
+ * counts.
  */
 export function encodeChunkRows(rows: readonly StoredChunkRow[]): string {
   const lines = new Array<string>(rows.length + 1);
