@@ -48,6 +48,8 @@ export interface ProcessorsDeps {
   clock?: () => number;
   /** Called after each checkpoint insert with its duration (flush latency metric). */
   onFlush?: (seconds: number, rows: number) => void;
+  /** Benchmarks only: built-in aggregators to leave out, to measure what each one costs. */
+  without?: ReadonlyArray<'drift' | 'validation'>;
 }
 
 /**
@@ -62,7 +64,13 @@ export function createProcessorsService(deps: ProcessorsDeps) {
   const { config } = deps;
   // Validation schemas are loaded before consuming starts (start()) and then refreshed on a timer: see schema-provider.ts.
   const schemas = createSchemaProvider({ clickhouse: deps.clickhouse, logger: log });
-  const aggregators: WindowAggregator[] = [createDriftAggregator(), createSloAggregator(config.slo), createValidationAggregator(schemas), ...(deps.extra?.aggregators ?? [])];
+  const without = new Set(deps.without ?? []);
+  const aggregators: WindowAggregator[] = [
+    ...(without.has('drift') ? [] : [createDriftAggregator()]),
+    createSloAggregator(config.slo),
+    ...(without.has('validation') ? [] : [createValidationAggregator(schemas)]),
+    ...(deps.extra?.aggregators ?? []),
+  ];
   const driftStats = createDriftStatsPool({ size: config.driftWorkers ?? 1, logger: log });
   const finalizers: WindowFinalizer[] = [
     createDriftFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.drift, stats: driftStats }),

@@ -49,7 +49,8 @@ const BENCHES: Bench[] = [
     title: 'Stream processors vs bare consumer',
     script: 'test/bench/processors-bench.ts',
     args: { quick: ['--events', '100000', '--repeats', '1'], full: ['--events', '500000', '--repeats', '3'], long: ['--events', '500000', '--repeats', '3'] },
-    limitMin: { quick: 2, full: 3, long: 3 },
+    // Three passes per repeat (bare, processors, processors without drift): ~3 min on 2 shared cores.
+    limitMin: { quick: 2, full: 5, long: 5 },
   },
   {
     title: 'Drift detection latency (end to end)',
