@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { insertTabSeparated, queryRows, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
 import { decodeEvent } from '../../libs/contracts/decode.ts';
 import { DriftlineError, messageOf } from '../../libs/errors/errors.ts';
-import type { DeadLetterPublisher, DeadLetterSource } from '../../libs/kafka/dead-letter.ts';
+import type { DeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import type { WindowAggregator } from './aggregator.ts';
 import { ChunkBuffer } from './chunk-buffer.ts';
@@ -58,6 +58,9 @@ interface PartitionRun {
   /** Set when a rebalance took the partition away: nothing more may be written for it. */
   revoked: boolean;
 }
+
+/** Undecodable messages with their errors, as the dead-letter publisher takes them. */
+type DeadLetters = Parameters<DeadLetterPublisher['publish']>[0];
 
 interface CheckpointState {
   offset: number;
@@ -255,8 +258,8 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     run.lastOffset > run.checkpointOffset && (clock() - run.lastCheckpointAt >= options.checkpointIntervalMs || run.buffer.events >= options.checkpointMaxEvents);
 
   /** Decodes, windows and aggregates a batch's new events; returns the last offset taken and the undecodable messages. */
-  function ingest(run: PartitionRun, batch: EachBatchPayload['batch']): { lastOffset: string; dead: Array<{ source: DeadLetterSource; error: DriftlineError }> } | undefined {
-    const dead: Array<{ source: DeadLetterSource; error: DriftlineError }> = [];
+  function ingest(run: PartitionRun, batch: EachBatchPayload['batch']): { lastOffset: string; dead: DeadLetters } | undefined {
+    const dead: DeadLetters = [];
     let lastTaken: string | undefined;
     const size = options.windowSizeMs;
     for (const message of batch.messages) {
