@@ -42,7 +42,22 @@ export async function loadProfile(client: ClickHouseClient, model: string, model
       LIMIT 1`,
     { model, version: modelVersion },
   );
-  const row = rows[0];
+  return storedProfileOf(rows[0], model, modelVersion);
+}
+
+/** One exact version of a model version's profiles (profiles are never changed once saved). */
+export async function loadProfileVersion(client: ClickHouseClient, model: string, modelVersion: string, profileVersion: number): Promise<StoredProfile | undefined> {
+  const rows = await queryRows<{ profile: string; profile_version: number }>(
+    client,
+    `SELECT profile, profile_version FROM reference_profiles FINAL
+      WHERE model = {model:String} AND model_version = {version:String} AND profile_version = {profileVersion:UInt32}
+      LIMIT 1`,
+    { model, version: modelVersion, profileVersion },
+  );
+  return storedProfileOf(rows[0], model, modelVersion);
+}
+
+function storedProfileOf(row: { profile: string; profile_version: number } | undefined, model: string, modelVersion: string): StoredProfile | undefined {
   if (!row) return undefined;
   const parsed = referenceProfileSchema.safeParse(JSON.parse(row.profile));
   if (!parsed.success) throw new DriftlineError('INPUT_INVALID', `stored reference profile of ${model}/${modelVersion} is invalid: ${parsed.error.issues[0]?.message}`);

@@ -9,6 +9,7 @@ import type { WindowAggregator } from './aggregator.ts';
 import { createDriftAggregator } from './drift/drift-aggregator.ts';
 import { createDriftFinalizer, type DriftPolicy } from './drift/drift-finalizer.ts';
 import { createDriftStatsPool } from './drift/drift-stats-pool.ts';
+import { createProfileCache } from './drift/profile-cache.ts';
 import { createSloAggregator, type SloPolicy } from './slo/slo-aggregator.ts';
 import { createSloFinalizer } from './slo/slo-finalizer.ts';
 import { createSchemaProvider } from './validation/schema-provider.ts';
@@ -65,15 +66,17 @@ export function createProcessorsService(deps: ProcessorsDeps) {
   // Validation schemas are loaded before consuming starts (start()) and then refreshed on a timer: see schema-provider.ts.
   const schemas = createSchemaProvider({ clickhouse: deps.clickhouse, logger: log });
   const without = new Set(deps.without ?? []);
+  // One profile cache for the drift aggregator (which shapes chunks by the profile) and finalizer, so they agree on the profile in force.
+  const profiles = createProfileCache({ clickhouse: deps.clickhouse, logger: log, ttlMs: config.drift?.profileCacheMs });
   const aggregators: WindowAggregator[] = [
-    ...(without.has('drift') ? [] : [createDriftAggregator()]),
+    ...(without.has('drift') ? [] : [createDriftAggregator({ profiles, policy: config.drift })]),
     createSloAggregator(config.slo),
     ...(without.has('validation') ? [] : [createValidationAggregator(schemas)]),
     ...(deps.extra?.aggregators ?? []),
   ];
   const driftStats = createDriftStatsPool({ size: config.driftWorkers ?? 1, logger: log });
   const finalizers: WindowFinalizer[] = [
-    createDriftFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.drift, stats: driftStats }),
+    createDriftFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.drift, stats: driftStats, profiles }),
     createSloFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.slo }),
     createValidationFinalizer({ clickhouse: deps.clickhouse, logger: log, schemas, policy: config.validation }),
     ...(deps.extra?.finalizers ?? []),

@@ -9,6 +9,7 @@ import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import { createDriftAggregator } from '../../services/processors/drift/drift-aggregator.ts';
 import { createDriftFinalizer, type DriftPolicy } from '../../services/processors/drift/drift-finalizer.ts';
+import { createProfileCache } from '../../services/processors/drift/profile-cache.ts';
 import type { AlertSignal, ClosedWindow } from '../../services/processors/window-finalizer.ts';
 
 export interface WindowInput {
@@ -18,16 +19,24 @@ export interface WindowInput {
   rows: Array<Record<string, number | string | null>>;
 }
 
-/** Finalizes each window in turn (the reference profile must be saved already); returns the alert signals. */
+/**
+ * Finalizes each window in turn (the reference profile must be saved
+ * already); returns the alert signals. Chunks take the shape the running
+ * processors give them once the profile is loaded (numeric values counted
+ * on the reference grid), or with `raw` the shape of chunks written before
+ * it was (exact values).
+ */
 export async function finalizeDriftWindows(
-  deps: { clickhouse: ClickHouseClient; logger: Logger; policy?: DriftPolicy },
+  deps: { clickhouse: ClickHouseClient; logger: Logger; policy?: DriftPolicy; raw?: boolean },
   model: string,
   modelVersion: string,
   windows: WindowInput[],
   nowMs: number,
 ): Promise<AlertSignal[][]> {
-  const aggregator = createDriftAggregator();
-  const finalizer = createDriftFinalizer(deps);
+  const profiles = createProfileCache({ clickhouse: deps.clickhouse, logger: deps.logger, ttlMs: deps.policy?.profileCacheMs });
+  await profiles.get(model, modelVersion, nowMs);
+  const aggregator = createDriftAggregator(deps.raw ? {} : { profiles, policy: deps.policy, clock: () => nowMs });
+  const finalizer = createDriftFinalizer({ ...deps, profiles });
   const signals: AlertSignal[][] = [];
   for (const w of windows) {
     const key = { model, modelVersion, windowStartMs: w.startMs, windowEndMs: w.endMs };

@@ -1,12 +1,34 @@
 import { addCategory, addNumeric, createCategoricalState, createNumericState, mergeCategorical, mergeNumeric, type CategoricalColumnState, type NumericColumnState } from '../../../libs/stats/partial-state.ts';
+import { GridCounts, ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
 
-/**
- * The drift delta of one feature in one window: exact numeric values, and
- * category counts for string/boolean values. Both are kept because a feature
- * can change type mid-stream (a data-quality incident); the reference
- * profile decides which side the statistics use. Serialized as JSON with the
- * numbers as base64 little-endian float64, so values round-trip bit-exactly.
+/*
+ * The drift delta of one feature in one window (a checkpoint chunk's
+ * `drift:<feature>` part), in one of three shapes:
+ *
+ * - grid: a numeric feature whose reference profile was known when the
+ *   chunk was written: its values as counts per code (interval and
+ *   position level) on the profile's grid (libs/stats/reference-grid.ts),
+ *   tails exact. JSON {"g": grid key, "s": base64 varint (code step,
+ *   count) pairs, "t": base64 float64 tails}.
+ * - categories: a categorical feature of the profile: category counts,
+ *   numbers and booleans counted as their text. JSON {"c": [[category, n]…]}.
+ * - raw: no profile known yet (the first chunks after a start, a model
+ *   without a profile): exact numeric values (base64 little-endian float64,
+ *   bit-exact) and category counts, both kept because the profile that
+ *   decides which side counts is not known. JSON {"n": …, "c": …}.
+ *
+ * The finalizer reads all three into the same statistics, so a window's
+ * numbers do not depend on which shape each chunk happened to take.
  */
+
+/** How a feature is aggregated, decided from the reference profile. */
+export interface FeatureAccumulator {
+  add(value: unknown): void;
+  /** The chunk state, or undefined when there is nothing to write. */
+  encode(): string | undefined;
+}
+
+/** Exact numeric values and category counts (no profile known). */
 export interface FeatureDelta {
   numeric: NumericColumnState;
   categorical: CategoricalColumnState;
@@ -24,17 +46,29 @@ export function addFeatureValue(delta: FeatureDelta, value: unknown): void {
 }
 
 interface EncodedFeature {
+  /** raw: base64 float64 values. */
   n?: string;
   c?: Array<[string, number]>;
+  /** grid: its key, varint slots, base64 float64 tails. */
+  g?: string;
+  s?: string;
+  t?: string;
+}
+
+const categoryList = (categorical: CategoricalColumnState) => [...categorical.counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const base64Of = (values: Float64Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+
+function float64sOf(text: string): Float64Array {
+  const bytes = Buffer.from(text, 'base64');
+  const values = new Float64Array(bytes.byteLength / 8);
+  new Uint8Array(values.buffer).set(bytes);
+  return values;
 }
 
 export function encodeFeatureDelta(delta: FeatureDelta): string {
   const out: EncodedFeature = {};
-  if (delta.numeric.count > 0) {
-    const values = delta.numeric.values.subarray(0, delta.numeric.count);
-    out.n = Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-  }
-  if (delta.categorical.counts.size > 0) out.c = [...delta.categorical.counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (delta.numeric.count > 0) out.n = base64Of(delta.numeric.values.subarray(0, delta.numeric.count));
+  if (delta.categorical.counts.size > 0) out.c = categoryList(delta.categorical);
   return JSON.stringify(out);
 }
 
@@ -42,9 +76,7 @@ export function decodeFeatureDelta(text: string): FeatureDelta {
   const parsed = JSON.parse(text) as EncodedFeature;
   const delta = createFeatureDelta();
   if (parsed.n) {
-    const bytes = Buffer.from(parsed.n, 'base64');
-    const values = new Float64Array(bytes.byteLength / 8);
-    new Uint8Array(values.buffer).set(bytes);
+    const values = float64sOf(parsed.n);
     delta.numeric = { kind: 'numerical', values, count: values.length, missing: 0, sorted: false };
   }
   for (const [category, count] of parsed.c ?? []) addCategory(delta.categorical, category, count);
@@ -60,4 +92,182 @@ export function mergeFeatureDeltas(deltas: FeatureDelta[]): FeatureDelta {
     categorical = mergeCategorical(categorical, d.categorical);
   }
   return { numeric, categorical };
+}
+
+/** raw shape (no profile known). */
+export class RawAccumulator implements FeatureAccumulator {
+  private readonly delta = createFeatureDelta();
+  add(value: unknown): void {
+    addFeatureValue(this.delta, value);
+  }
+  encode(): string | undefined {
+    return this.delta.numeric.count > 0 || this.delta.categorical.counts.size > 0 ? encodeFeatureDelta(this.delta) : undefined;
+  }
+}
+
+/** categories shape: a categorical feature of the profile. */
+export class CategoryAccumulator implements FeatureAccumulator {
+  private readonly counts = createCategoricalState();
+  add(value: unknown): void {
+    if (typeof value === 'string') addCategory(this.counts, value);
+    else if (typeof value === 'number') {
+      // As the raw shape's numbers are counted by the finalizer: their text (String(1.5) === '1.5').
+      if (Number.isFinite(value)) addCategory(this.counts, String(value));
+    } else if (typeof value === 'boolean') addCategory(this.counts, value ? 'true' : 'false');
+  }
+  encode(): string | undefined {
+    return this.counts.counts.size > 0 ? JSON.stringify({ c: categoryList(this.counts) } satisfies EncodedFeature) : undefined;
+  }
+}
+
+/** A feature the profile does not know: drift ignores it (validation reports it). */
+export const SKIP_ACCUMULATOR: FeatureAccumulator = { add() {}, encode: () => undefined };
+
+/**
+ * grid shape: a numeric feature of the profile, counted on its grid.
+ * Strings and booleans are missing values there, as in the finalizer.
+ *
+ * Values are kept as they come and coded at encode time, sorted: looked up
+ * per event, the twenty features' grids (~120 KB each) competed for the
+ * cache and a lookup cost ~230 ns on the event loop; in ascending order the
+ * lookups walk each grid forward (~25 ns), and the codes come out ascending,
+ * ready to run-length encode.
+ */
+export class GridAccumulator implements FeatureAccumulator {
+  private readonly values = createNumericState(64);
+
+  constructor(
+    private readonly grid: ReferenceGrid,
+    private readonly key: string,
+  ) {}
+
+  add(value: unknown): void {
+    if (typeof value === 'number' && Number.isFinite(value)) addNumeric(this.values, value);
+  }
+
+  encode(): string | undefined {
+    if (this.values.count === 0) return undefined;
+    const sorted = this.values.values.subarray(0, this.values.count).sort();
+    const out = new VarintWriter(sorted.length * 3 + 16);
+    let tails: number[] | undefined;
+    let previous = 0;
+    let runCode = -1;
+    let runCount = 0;
+    let lastValue = NaN;
+    let lastCode = -1;
+    for (let i = 0; i < sorted.length; i++) {
+      const v = sorted[i]!;
+      const code = v === lastValue ? lastCode : this.grid.code(v);
+      lastValue = v;
+      lastCode = code;
+      if (code < 0) (tails ??= []).push(v);
+      else if (code === runCode) runCount++;
+      else {
+        if (runCount > 0) {
+          out.write(runCode - previous);
+          out.write(runCount);
+          previous = runCode;
+        }
+        runCode = code;
+        runCount = 1;
+      }
+    }
+    if (runCount > 0) {
+      out.write(runCode - previous);
+      out.write(runCount);
+    }
+    let text = `{"g":${JSON.stringify(this.key)}`;
+    if (out.length > 0) text += `,"s":"${out.base64()}"`;
+    if (tails) text += `,"t":"${base64Of(Float64Array.from(tails))}"`;
+    return `${text}}`;
+  }
+}
+
+/** Adds encoded codes into counts on the same grid. */
+export function decodeCodesInto(text: string, target: GridCounts): void {
+  const bytes = Buffer.from(text, 'base64');
+  let at = 0;
+  const read = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      if (at >= bytes.length) throw new RangeError('truncated grid codes in a drift chunk');
+      const b = bytes[at++]!;
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) return value;
+      scale *= 128;
+    }
+  };
+  let code = 0;
+  while (at < bytes.length) {
+    code += read();
+    const count = read();
+    if (!target.fits(code)) throw new RangeError(`drift chunk code ${code} does not fit its grid of ${target.grid.points.length} points`);
+    target.addCode(code, count);
+  }
+}
+
+class VarintWriter {
+  private bytes: Uint8Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+  }
+  write(value: number): void {
+    if (this.length + 8 > this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2 + 16);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    let v = value;
+    while (v >= 0x80) {
+      this.bytes[this.length++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.bytes[this.length++] = v;
+  }
+  base64(): string {
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.length).toString('base64');
+  }
+}
+
+/** The grid key a chunk state was written against, or undefined for the raw and categories shapes. */
+export function gridKeyOf(state: string): string | undefined {
+  if (!state.startsWith('{"g":')) return undefined;
+  return (JSON.parse(state) as EncodedFeature).g;
+}
+
+/**
+ * Where a window's encoded states of one feature go: numeric values onto
+ * `numeric` (a grid's counts, or exact values), categories into `categorical`.
+ * A grid chunk written against another grid (the profile changed while the
+ * window was open) is read on its own grid and its values, at their
+ * positions there, counted again here: `otherGrids` holds those grids.
+ */
+export interface DecodeTarget {
+  numeric: GridCounts | NumericColumnState;
+  categorical: CategoricalColumnState;
+  gridKey?: string | undefined;
+  otherGrids?: ReadonlyMap<string, ReferenceGrid> | undefined;
+}
+
+function addNumericValues(target: DecodeTarget, values: Float64Array): void {
+  const numeric = target.numeric;
+  if (numeric instanceof GridCounts) for (let i = 0; i < values.length; i++) numeric.addValue(values[i]!);
+  else for (let i = 0; i < values.length; i++) addNumeric(numeric, values[i]!);
+}
+
+/** Adds one encoded state (any shape) to `target`. */
+export function decodeInto(text: string, target: DecodeTarget): void {
+  const parsed = JSON.parse(text) as EncodedFeature;
+  for (const [category, count] of parsed.c ?? []) addCategory(target.categorical, category, count);
+  if (parsed.n) addNumericValues(target, float64sOf(parsed.n));
+  if (parsed.g === undefined) return;
+  const same = target.numeric instanceof GridCounts && parsed.g === target.gridKey;
+  const grid = same ? (target.numeric as GridCounts).grid : target.otherGrids?.get(parsed.g);
+  if (!grid) throw new RangeError(`drift chunk written against grid ${parsed.g}, which is not available`);
+  const counts = same ? (target.numeric as GridCounts) : new GridCounts(grid);
+  if (parsed.s) decodeCodesInto(parsed.s, counts);
+  if (parsed.t) for (const v of float64sOf(parsed.t)) counts.addTail(v);
+  if (!same) addNumericValues(target, counts.sortedValues());
 }

@@ -1,10 +1,44 @@
 import type { PredictionEvent } from '../../../libs/contracts/schemas.ts';
-import type { EncodedPart, WindowAggregator } from '../aggregator.ts';
-import { addFeatureValue, createFeatureDelta, encodeFeatureDelta, type FeatureDelta } from './column-codec.ts';
+import type { StoredProfile } from '../../../libs/profiles/profile-store.ts';
+import { resolveThresholds } from '../../../libs/stats/drift-decision.ts';
+import type { EncodedPart, WindowAggregator, WindowKey } from '../aggregator.ts';
+import { CategoryAccumulator, GridAccumulator, RawAccumulator, SKIP_ACCUMULATOR, type FeatureAccumulator } from './column-codec.ts';
+import type { DriftPolicy } from './drift-finalizer.ts';
+import { buildFeatureGrid, gridKey, usesGrid } from './drift-grid.ts';
+import type { ProfileCache } from './profile-cache.ts';
 
-/** Drift deltas of a window: one per feature seen. */
+/** How each feature of a model version is aggregated, from the profile in force: made once per profile. */
+class DriftPlan {
+  private readonly makers = new Map<string, () => FeatureAccumulator>();
+
+  constructor(
+    readonly stored: StoredProfile | undefined,
+    policy: DriftPolicy,
+    model: string,
+  ) {
+    if (!stored) return;
+    const key = gridKey(stored, policy.bins);
+    for (const [name, feature] of Object.entries(stored.profile.features)) {
+      if (feature.kind === 'categorical') {
+        this.makers.set(name, () => new CategoryAccumulator());
+        continue;
+      }
+      const { fewValuesMax } = resolveThresholds(policy.thresholds, policy.featureThresholds?.[model]?.[name]);
+      const grid = usesGrid(feature, fewValuesMax) ? buildFeatureGrid(feature, policy.bins) : undefined;
+      this.makers.set(name, grid ? () => new GridAccumulator(grid, key) : () => new RawAccumulator());
+    }
+  }
+
+  /** The accumulator of a feature in a new delta: without a profile every feature is kept raw; with one, features it lacks are skipped. */
+  accumulator(name: string): FeatureAccumulator {
+    if (!this.stored) return new RawAccumulator();
+    return this.makers.get(name)?.() ?? SKIP_ACCUMULATOR;
+  }
+}
+
+/** Drift deltas of a window: one accumulator per feature seen. */
 export class DriftDelta {
-  readonly features = new Map<string, FeatureDelta>();
+  readonly features = new Map<string, FeatureAccumulator>();
   /*
    * The hot path: ~20 features per event. Like the validation checker
    * (libs/validation/validate-event.ts), it remembers the key order of the
@@ -13,43 +47,74 @@ export class DriftDelta {
    * a mismatch falls back to the Map and relearns.
    */
   private readonly keyAt: string[] = [];
-  private readonly deltaAt: FeatureDelta[] = [];
+  private readonly accumulatorAt: FeatureAccumulator[] = [];
+
+  constructor(private readonly plan: DriftPlan) {}
 
   add(values: Readonly<Record<string, unknown>>): void {
     let position = 0;
     for (const name in values) {
-      let feature: FeatureDelta;
-      if (this.keyAt[position] === name) feature = this.deltaAt[position]!;
+      let feature: FeatureAccumulator;
+      if (this.keyAt[position] === name) feature = this.accumulatorAt[position]!;
       else {
         let known = this.features.get(name);
         if (!known) {
-          known = createFeatureDelta();
+          known = this.plan.accumulator(name);
           this.features.set(name, known);
         }
         feature = known;
         this.keyAt[position] = name;
-        this.deltaAt[position] = feature;
+        this.accumulatorAt[position] = feature;
       }
       position++;
-      addFeatureValue(feature, values[name]);
+      feature.add(values[name]);
     }
   }
 }
 
 /**
- * Collects every feature value of every on-time event. Missing values are
+ * Aggregates every feature value of every on-time event, shaped by the
+ * reference profile in force when the window's delta starts (column-codec.ts):
+ * numeric features counted on the profile's grid, categorical ones as
+ * category counts, features the profile lacks skipped; until the profile
+ * is loaded (or for a model without one), exact values. Missing values are
  * not stored: the finalizer derives the missing rate from the window's
  * event count minus the values present.
+ *
+ * Without `profiles` every chunk is raw (tests of the raw path; the
+ * finalizer computes the same statistics from either shape).
  */
-export function createDriftAggregator(): WindowAggregator<DriftDelta> {
+export function createDriftAggregator(options: { profiles?: ProfileCache; policy?: DriftPolicy; clock?: () => number } = {}): WindowAggregator<DriftDelta> {
+  const policy = options.policy ?? {};
+  const clock = options.clock ?? Date.now;
+  const plans = new Map<string, DriftPlan>();
+  const noProfile = new DriftPlan(undefined, policy, '');
+
+  function planFor(window: WindowKey): DriftPlan {
+    const stored = options.profiles?.peek(window.model, window.modelVersion, clock());
+    if (!stored) return noProfile;
+    const id = `${window.model}\u0000${window.modelVersion}`;
+    let plan = plans.get(id);
+    if (plan?.stored !== stored) {
+      plan = new DriftPlan(stored, policy, window.model);
+      plans.set(id, plan);
+    }
+    return plan;
+  }
+
   return {
     name: 'drift',
-    create: () => new DriftDelta(),
+    create: (window) => new DriftDelta(planFor(window)),
     add(delta: DriftDelta, event: PredictionEvent) {
       delta.add(event.features);
     },
     encode(delta: DriftDelta): EncodedPart[] {
-      return [...delta.features].map(([name, feature]) => ({ part: `drift:${name}`, state: encodeFeatureDelta(feature) }));
+      const parts: EncodedPart[] = [];
+      for (const [name, feature] of delta.features) {
+        const state = feature.encode();
+        if (state !== undefined) parts.push({ part: `drift:${name}`, state });
+      }
+      return parts;
     },
   };
 }

@@ -1,10 +1,13 @@
 import type { ClickHouseClient } from '../../../libs/clickhouse/client.ts';
 import type { Logger } from '../../../libs/logging/logger.ts';
-import { loadProfile, type StoredProfile } from '../../../libs/profiles/profile-store.ts';
+import type { FeatureProfile } from '../../../libs/profiles/reference-profile.ts';
 import { decideDatasetDrift, resolveThresholds, type DriftThresholds } from '../../../libs/stats/drift-decision.ts';
 import type { AlertSignal, ClosedWindow, WindowFinalizer } from '../window-finalizer.ts';
 import type { DriftStatsPool } from './drift-stats-pool.ts';
+import { gridKey, parseGridKey } from './drift-grid.ts';
+import { gridKeyOf } from './column-codec.ts';
 import { computeFeatureDrift, type FeatureDriftTask } from './feature-drift.ts';
+import { createProfileCache, type ProfileCache } from './profile-cache.ts';
 
 export interface DriftPolicy {
   /** Thresholds for every feature of every model (defaults: Evidently's). */
@@ -33,24 +36,37 @@ export interface DriftPolicy {
  * and null features alike). Features not in the profile are the validation
  * processor's business, not drift's.
  */
-export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logger: Logger; policy?: DriftPolicy; stats?: DriftStatsPool }): WindowFinalizer {
+export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logger: Logger; policy?: DriftPolicy; stats?: DriftStatsPool; profiles?: ProfileCache }): WindowFinalizer {
   const policy = deps.policy ?? {};
   const run = deps.stats ? (task: FeatureDriftTask) => deps.stats!.run(task) : async (task: FeatureDriftTask) => computeFeatureDrift(task);
-  const cache = new Map<string, { at: number; profile: StoredProfile | undefined }>();
+  const profiles = deps.profiles ?? createProfileCache({ clickhouse: deps.clickhouse, logger: deps.logger, ttlMs: policy.profileCacheMs });
 
-  async function profileFor(model: string, version: string, nowMs: number): Promise<StoredProfile | undefined> {
-    const key = `${model}\u0000${version}`;
-    const hit = cache.get(key);
-    if (hit && nowMs - hit.at < (policy.profileCacheMs ?? 30_000)) return hit.profile;
-    const profile = await loadProfile(deps.clickhouse, model, version);
-    cache.set(key, { at: nowMs, profile });
-    return profile;
+  /**
+   * The features of the other profiles some of a feature's chunks were
+   * counted against (the profile changed while the window was open), by
+   * grid key. A profile no longer found leaves its chunks unreadable: the
+   * report says how many.
+   */
+  async function otherGridFeatures(model: string, name: string, states: readonly string[], ownKey: string): Promise<Record<string, FeatureProfile> | undefined> {
+    const ownPrefix = `{"g":${JSON.stringify(ownKey)}`;
+    let result: Record<string, FeatureProfile> | undefined;
+    for (const state of states) {
+      if (!state.startsWith('{"g":')) continue;
+      if (state.startsWith(ownPrefix) && (state[ownPrefix.length] === ',' || state[ownPrefix.length] === '}')) continue;
+      const key = gridKeyOf(state);
+      const parsed = key === undefined ? undefined : parseGridKey(key);
+      if (!key || !parsed || result?.[key]) continue;
+      const other = await profiles.version(model, parsed.modelVersion, parsed.profileVersion);
+      const feature = other?.profile.features[name];
+      if (feature) (result ??= {})[key] = feature;
+    }
+    return result;
   }
 
   return {
     name: 'drift',
     async finalize(window: ClosedWindow, nowMs: number): Promise<AlertSignal[]> {
-      const stored = await profileFor(window.model, window.modelVersion, nowMs);
+      const stored = await profiles.get(window.model, window.modelVersion, nowMs);
       if (!stored) {
         deps.logger.debug({ model: window.model, version: window.modelVersion }, 'no reference profile; drift not computed');
         return [];
@@ -58,11 +74,14 @@ export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logge
       const parts = await window.readParts('drift:');
       const minCurrentCount = policy.minCurrentCount ?? 500;
       const columnThresholds = policy.featureThresholds?.[window.model];
+      const ownKey = gridKey(stored, policy.bins);
       // One task per feature, computed by the worker pool (or inline without one): the event loop stays free.
       const results = await Promise.all(
-        Object.entries(stored.profile.features).map(([name, feature]) =>
-          run({ name, feature, states: parts.get(`drift:${name}`) ?? [], events: window.events, bins: policy.bins, thresholds: policy.thresholds, columnThresholds, minCurrentCount }),
-        ),
+        Object.entries(stored.profile.features).map(async ([name, feature]) => {
+          const states = parts.get(`drift:${name}`) ?? [];
+          const others = await otherGridFeatures(window.model, name, states, ownKey);
+          return run({ name, feature, states, events: window.events, bins: policy.bins, thresholds: policy.thresholds, columnThresholds, minCurrentCount, gridKey: ownKey, otherGridFeatures: others });
+        }),
       );
       const reports = results.map((r) => r.report);
       const histograms = results.map((r) => r.histogram);

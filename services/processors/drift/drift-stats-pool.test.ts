@@ -35,7 +35,8 @@ test('worker threads compute the same reports, bit for bit, as the event loop', 
 });
 
 test('a task that throws in a worker fails alone with WORKER_FAILED; the pool keeps serving', async () => {
-  const bad = { ...task('x', 600, 0), states: ['{"n":'] };
+  // A stored sample that is not whole float64s: the reference cannot be read (a corrupt chunk state would only be left out).
+  const bad = { ...task('x', 600, 0), feature: { kind: 'numerical' as const, count: 1, missing: 0, sample: 'AAA=' } };
   await assert.rejects(pool.run(bad), (err: Error & { code?: string }) => err.code === 'WORKER_FAILED' && /feature x/.test(err.message));
   const good = task('x', 600, 0);
   assert.deepEqual(await pool.run(good), computeFeatureDrift(good));

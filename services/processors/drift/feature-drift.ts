@@ -2,9 +2,12 @@ import type { FeatureProfile } from '../../../libs/profiles/reference-profile.ts
 import { referenceColumnState } from '../../../libs/profiles/reference-profile.ts';
 import { computeColumnHistogram, type ColumnHistogram } from '../../../libs/stats/column-histogram.ts';
 import { computeColumnReport, type ColumnReport } from '../../../libs/stats/column-report.ts';
-import type { DriftThresholds } from '../../../libs/stats/drift-decision.ts';
-import type { ColumnState } from '../../../libs/stats/partial-state.ts';
-import { decodeFeatureDelta, mergeFeatureDeltas } from './column-codec.ts';
+import { resolveThresholds, type DriftThresholds } from '../../../libs/stats/drift-decision.ts';
+import { createCategoricalState, createNumericState, type ColumnState } from '../../../libs/stats/partial-state.ts';
+import { GridCounts, type ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
+import { messageOf } from '../../../libs/errors/errors.ts';
+import { decodeInto, type DecodeTarget } from './column-codec.ts';
+import { buildFeatureGrid, parseGridKey, usesGrid } from './drift-grid.ts';
 
 /**
  * Everything the drift of one feature in one closed window depends on, as
@@ -24,6 +27,10 @@ export interface FeatureDriftTask {
   columnThresholds?: Record<string, Partial<DriftThresholds>> | undefined;
   /** Fewest non-missing values for a verdict (DriftPolicy.minCurrentCount). */
   minCurrentCount: number;
+  /** Key of the grid of `feature` for `bins` (drift-grid.ts): chunks written against it are counted as they are. */
+  gridKey?: string | undefined;
+  /** Other grids some chunks were written against (the profile changed while the window was open): key → that profile's feature. */
+  otherGridFeatures?: Record<string, FeatureProfile> | undefined;
 }
 
 export interface FeatureDriftResult {
@@ -36,25 +43,56 @@ export interface FeatureDriftResult {
  * Merges the window's deltas of one feature and compares them with the
  * reference: PSI, KS (exact p-value up to 10 000 values a side, as scipy),
  * chi-square, normed Wasserstein, Jensen–Shannon and the drift decision.
- * The exact KS p-value is O(n·m): tens of milliseconds to seconds per
- * feature on a busy window, hence the worker threads.
+ * A numeric feature with more distinct reference values than the few-valued
+ * limit is computed from its values counted on the reference grid
+ * (libs/stats/reference-grid.ts: KS, PSI and JS as from the exact values,
+ * Wasserstein to ~1e-5), whatever shape each chunk took; other features
+ * from exact values. The exact KS p-value is O(n·m): tens of milliseconds
+ * to seconds per feature on a busy window, hence the worker threads.
  */
 export function computeFeatureDrift(task: FeatureDriftTask): FeatureDriftResult {
-  const merged = mergeFeatureDeltas(task.states.map(decodeFeatureDelta));
+  const thresholds = resolveThresholds(task.thresholds, task.columnThresholds?.[task.name]);
+  const numerical = task.feature.kind === 'numerical';
+  const ownGrid = numerical ? buildFeatureGrid(task.feature, task.bins) : undefined;
+  const onGrid = ownGrid !== undefined && usesGrid(task.feature, thresholds.fewValuesMax);
+  const otherGrids = new Map<string, ReferenceGrid>();
+  for (const [key, feature] of Object.entries(task.otherGridFeatures ?? {})) {
+    const grid = buildFeatureGrid(feature, parseGridKey(key)?.bins);
+    if (grid) otherGrids.set(key, grid);
+  }
+  // Chunks counted on this profile's grid while this window is computed from exact values (a different few-valued limit when they were written).
+  if (!onGrid && ownGrid && task.gridKey !== undefined) otherGrids.set(task.gridKey, ownGrid);
+  const target: DecodeTarget = { numeric: onGrid ? new GridCounts(ownGrid) : createNumericState(64), categorical: createCategoricalState(), gridKey: task.gridKey, otherGrids };
+
+  let unreadable = 0;
+  let firstError = '';
+  for (const state of task.states) {
+    try {
+      decodeInto(state, target);
+    } catch (err) {
+      // One bad chunk must not cost the window its other chunks' values.
+      unreadable++;
+      firstError ||= messageOf(err);
+    }
+  }
+
   let current: ColumnState;
-  if (task.feature.kind === 'numerical') {
-    current = merged.numeric;
-    current.missing = Math.max(0, task.events - merged.numeric.count);
+  if (numerical) {
+    const numeric = target.numeric instanceof GridCounts ? { kind: 'numerical' as const, values: target.numeric.sortedValues(), count: target.numeric.total, missing: 0, sorted: true } : target.numeric;
+    numeric.missing = Math.max(0, task.events - numeric.count);
+    current = numeric;
   } else {
     // Numbers sent for a categorical feature count as their text.
-    current = merged.categorical;
-    for (let i = 0; i < merged.numeric.count; i++) {
-      const k = String(merged.numeric.values[i]);
-      current.counts.set(k, (current.counts.get(k) ?? 0) + 1);
+    const categorical = target.categorical;
+    const numeric = target.numeric as ReturnType<typeof createNumericState>;
+    for (let i = 0; i < numeric.count; i++) {
+      const k = String(numeric.values[i]);
+      categorical.counts.set(k, (categorical.counts.get(k) ?? 0) + 1);
     }
     let present = 0;
-    for (const c of current.counts.values()) present += c;
-    current.missing = Math.max(0, task.events - present);
+    for (const c of categorical.counts.values()) present += c;
+    categorical.missing = Math.max(0, task.events - present);
+    current = categorical;
   }
   const reference = referenceColumnState(task.feature);
   const report = computeColumnReport(task.name, reference, current, { bins: task.bins, thresholds: task.thresholds, columnThresholds: task.columnThresholds });
@@ -62,6 +100,10 @@ export function computeFeatureDrift(task: FeatureDriftTask): FeatureDriftResult 
   if (report.drift && report.currentCount < task.minCurrentCount) {
     report.message = `only ${report.currentCount} values in the window (< ${task.minCurrentCount}): statistics without a verdict`;
     report.drift = null;
+  }
+  if (unreadable > 0) {
+    const note = `${unreadable} chunk state(s) of this window could not be read and were left out (${firstError})`;
+    report.message = report.message ? `${report.message}; ${note}` : note;
   }
   return { report, histogram };
 }

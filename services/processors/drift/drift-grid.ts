@@ -1,0 +1,43 @@
+import type { FeatureProfile } from '../../../libs/profiles/reference-profile.ts';
+import { referenceColumnState } from '../../../libs/profiles/reference-profile.ts';
+import type { StoredProfile } from '../../../libs/profiles/profile-store.ts';
+import { DEFAULT_BIN_COUNT } from '../../../libs/stats/binning.ts';
+import { sortedValues, type NumericColumnState } from '../../../libs/stats/partial-state.ts';
+import { distinctSorted, ReferenceGrid, referenceGridPoints } from '../../../libs/stats/reference-grid.ts';
+
+/**
+ * Which grid a chunk's values are counted on: the profile in force (its
+ * model version and profile version) and the PSI bin count, whose edges are
+ * grid points. Written into every grid-shaped chunk state.
+ */
+export function gridKey(stored: StoredProfile, bins: number | undefined): string {
+  return `${stored.profile.model_version}/${stored.profileVersion}/${bins ?? DEFAULT_BIN_COUNT}`;
+}
+
+/** The parts of a grid key (the model version may itself contain '/'). */
+export function parseGridKey(key: string): { modelVersion: string; profileVersion: number; bins: number } | undefined {
+  const match = /^(.+)\/(\d+)\/(\d+)$/.exec(key);
+  return match ? { modelVersion: match[1]!, profileVersion: Number(match[2]), bins: Number(match[3]) } : undefined;
+}
+
+/** The sorted reference sample of a numeric feature. */
+function sampleOf(feature: FeatureProfile): Float64Array {
+  return sortedValues(referenceColumnState(feature) as NumericColumnState);
+}
+
+/** The grid of a numeric feature's profile for `bins` PSI bins (undefined without a sample). */
+export function buildFeatureGrid(feature: FeatureProfile, bins: number | undefined): ReferenceGrid | undefined {
+  if (feature.kind !== 'numerical') return undefined;
+  const sample = sampleOf(feature);
+  return sample.length === 0 ? undefined : new ReferenceGrid(referenceGridPoints(sample, bins ?? DEFAULT_BIN_COUNT));
+}
+
+/**
+ * Whether a feature's window values are counted on its grid: numeric, with
+ * more distinct reference values than the few-valued limit. A few-valued
+ * feature keeps exact values: its chi-square runs over the distinct values
+ * of both sides, which the grid does not keep.
+ */
+export function usesGrid(feature: FeatureProfile, fewValuesMax: number): boolean {
+  return feature.kind === 'numerical' && distinctSorted(sampleOf(feature)) > fewValuesMax;
+}
