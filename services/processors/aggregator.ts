@@ -15,16 +15,22 @@ export interface EncodedPart {
   state: string;
 }
 
+/** A part whose state a worker thread is still encoding (the drift aggregator's grid chunks). */
+export interface PendingPart {
+  part: string;
+  state: Promise<string>;
+}
+
 /**
  * A per-window aggregation that runs on every event. Its delta state must be
  * mergeable (associative, commutative, deterministic) because a window's
  * final state is the merge of many deltas — checkpoint chunks from several
  * partitions and instances. Deltas live in memory only between checkpoints.
  */
-export interface WindowAggregator<Delta = unknown> {
+export interface WindowAggregator<Delta = unknown, Part extends EncodedPart | PendingPart = EncodedPart | PendingPart> {
   /** Stable name, the prefix of its parts. */
   readonly name: string;
   create(window: WindowKey): Delta;
   add(delta: Delta, event: PredictionEvent): void;
-  encode(delta: Delta): EncodedPart[];
+  encode(delta: Delta): Part[];
 }

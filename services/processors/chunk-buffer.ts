@@ -1,5 +1,5 @@
 import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
-import type { EncodedPart, WindowAggregator, WindowKey } from './aggregator.ts';
+import type { PendingPart, WindowAggregator, WindowKey } from './aggregator.ts';
 
 /** One window's share of a checkpoint: event and late counts plus each aggregator's delta. */
 export interface WindowDelta {
@@ -9,8 +9,10 @@ export interface WindowDelta {
   deltas: unknown[];
 }
 
-/** One processor_chunks row before the partition/offset columns are added. */
-export interface ChunkRow extends EncodedPart {
+/** One processor_chunks row before the partition/offset columns are added; its state may still be encoding. */
+export interface ChunkRow {
+  part: string;
+  state: string | PendingPart['state'];
   model: string;
   model_version: string;
   window_start: number;
@@ -70,6 +72,7 @@ export class ChunkBuffer {
     this.events++;
   }
 
+  /** The chunk rows of everything since the last drain; states a worker is still encoding are promises (`settleChunkRows`). */
   drain(): ChunkRow[] {
     const rows: ChunkRow[] = [];
     for (const w of this.windows.values()) {
@@ -84,4 +87,13 @@ export class ChunkBuffer {
     this.events = 0;
     return rows;
   }
+}
+
+/** A chunk row whose state is encoded. */
+export type SettledChunkRow = Omit<ChunkRow, 'state'> & { state: string };
+
+/** Waits for the states still being encoded (none: no wait). */
+export async function settleChunkRows(rows: readonly ChunkRow[]): Promise<SettledChunkRow[]> {
+  if (rows.every((r) => typeof r.state === 'string')) return rows as SettledChunkRow[];
+  return Promise.all(rows.map(async (r) => ({ ...r, state: await r.state })));
 }

@@ -1,7 +1,8 @@
 import type { ChunkRow } from './chunk-buffer.ts';
 
 /** A chunk row with the columns a checkpoint adds. */
-export interface StoredChunkRow extends ChunkRow {
+export interface StoredChunkRow extends Omit<ChunkRow, 'state'> {
+  state: string;
   pipeline: string;
   topic: string;
   partition: number;

@@ -7,6 +7,7 @@ import type { Logger } from '../../libs/logging/logger.ts';
 import type { WindowAggregator } from './aggregator.ts';
 import { ChunkBuffer } from './chunk-buffer.ts';
 import { CHUNK_COLUMNS, encodeChunkRows } from './chunk-tsv.ts';
+import { settleChunkRows } from './chunk-buffer.ts';
 import { PartitionWatermark, windowStartOf } from './windowing.ts';
 
 export interface ProcessorRuntimeOptions {
@@ -155,18 +156,24 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
 
   interface Snapshot {
     offset: number;
-    chunks: { body: string; rows: number };
+    /** The insert body of the chunks: a promise while a worker thread still encodes drift states. */
+    chunks: Promise<{ body: string; rows: number }>;
     checkpointRow: string;
   }
 
-  /** Drains the partition's buffer (plus a failed write's rows) into one insert body; synchronous. */
+  /**
+   * Drains the partition's buffer (plus a failed write's rows) into one
+   * insert body. The drain is synchronous (the next events go to a fresh
+   * buffer); encoding may finish on a worker thread, awaited by persist().
+   */
   function snapshot(run: PartitionRun): Snapshot | undefined {
     if (run.revoked) return undefined;
     if (run.lastOffset <= run.checkpointOffset && run.pending === undefined) return undefined;
     const offset = run.lastOffset;
     const base = { pipeline: options.groupId, topic: options.topic, partition: run.partition, chunk_offset: offset };
     const drained = run.buffer.drain();
-    const chunks = { body: (run.pending?.body ?? '') + encodeChunkRows(drained.map((r) => ({ ...base, ...r }))), rows: (run.pending?.rows ?? 0) + drained.length };
+    const pending = run.pending;
+    const chunks = settleChunkRows(drained).then((rows) => ({ body: (pending?.body ?? '') + encodeChunkRows(rows.map((r) => ({ ...base, ...r }))), rows: (pending?.rows ?? 0) + rows.length }));
     run.pending = undefined;
     const maxEvent = Number.isFinite(run.watermark.maxEventMs) ? run.watermark.maxEventMs : null;
     const state: CheckpointState = { offset, max_event_ms: maxEvent };
@@ -184,7 +191,10 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     }
   }
 
-  async function insertAndCommit(run: PartitionRun, { offset, chunks, checkpointRow }: Snapshot): Promise<void> {
+  async function insertAndCommit(run: PartitionRun, snap: Snapshot): Promise<void> {
+    const { offset, checkpointRow } = snap;
+    // Never rejects: the drift encoder falls back to encoding inline.
+    const chunks = await snap.chunks;
     const t0 = performance.now();
     try {
       await insertTabSeparated(options.clickhouse, {

@@ -9,6 +9,7 @@ import type { WindowAggregator } from './aggregator.ts';
 import { createDriftAggregator } from './drift/drift-aggregator.ts';
 import { createDriftFinalizer, type DriftPolicy } from './drift/drift-finalizer.ts';
 import { createDriftStatsPool } from './drift/drift-stats-pool.ts';
+import { createGridEncoderPool } from './drift/grid-encoder-pool.ts';
 import { createProfileCache } from './drift/profile-cache.ts';
 import { createSloAggregator, type SloPolicy } from './slo/slo-aggregator.ts';
 import { createSloFinalizer } from './slo/slo-finalizer.ts';
@@ -68,8 +69,10 @@ export function createProcessorsService(deps: ProcessorsDeps) {
   const without = new Set(deps.without ?? []);
   // One profile cache for the drift aggregator (which shapes chunks by the profile) and finalizer, so they agree on the profile in force.
   const profiles = createProfileCache({ clickhouse: deps.clickhouse, logger: log, ttlMs: config.drift?.profileCacheMs });
+  // Checkpoints' drift states are sorted and coded on a worker thread (none with PROCESSORS_DRIFT_WORKERS=0).
+  const gridEncoder = (config.driftWorkers ?? 1) > 0 ? createGridEncoderPool({ logger: log }) : undefined;
   const aggregators: WindowAggregator[] = [
-    ...(without.has('drift') ? [] : [createDriftAggregator({ profiles, policy: config.drift })]),
+    ...(without.has('drift') ? [] : [createDriftAggregator({ profiles, policy: config.drift, encoder: gridEncoder })]),
     createSloAggregator(config.slo),
     ...(without.has('validation') ? [] : [createValidationAggregator(schemas)]),
     ...(deps.extra?.aggregators ?? []),
@@ -149,7 +152,8 @@ export function createProcessorsService(deps: ProcessorsDeps) {
       if (timer) clearInterval(timer);
       if (schemaTimer) clearInterval(schemaTimer);
       await running;
-      await runtime.close();
+      await runtime.close(); // its last checkpoints still use the grid encoder
+      await gridEncoder?.close();
       await driftStats.close();
     },
   };

@@ -43,7 +43,7 @@ export async function finalizeDriftWindows(
     const delta = aggregator.create(key);
     for (const features of w.rows) aggregator.add(delta, { features } as unknown as PredictionEvent);
     const parts = new Map<string, string[]>();
-    for (const { part, state } of aggregator.encode(delta)) parts.set(part, [...(parts.get(part) ?? []), state]);
+    for (const { part, state } of aggregator.encode(delta)) parts.set(part, [...(parts.get(part) ?? []), await state]);
     const closed: ClosedWindow = {
       ...key,
       events: w.rows.length,

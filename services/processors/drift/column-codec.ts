@@ -24,8 +24,8 @@ import { GridCounts, ReferenceGrid } from '../../../libs/stats/reference-grid.ts
 /** How a feature is aggregated, decided from the reference profile. */
 export interface FeatureAccumulator {
   add(value: unknown): void;
-  /** The chunk state, or undefined when there is nothing to write. */
-  encode(): string | undefined;
+  /** The chunk state (or its promise, when a worker encodes it), or undefined when there is nothing to write. */
+  encode(): string | Promise<string> | undefined;
 }
 
 /** Exact numeric values and category counts (no profile known). */
@@ -124,14 +124,61 @@ export class CategoryAccumulator implements FeatureAccumulator {
 export const SKIP_ACCUMULATOR: FeatureAccumulator = { add() {}, encode: () => undefined };
 
 /**
+ * A grid-shaped chunk state from a feature's finite values (sorted in
+ * place). Pure, so it gives the same text on a worker thread
+ * (grid-encoder-pool.ts) as inline.
+ *
+ * The values are coded sorted: looked up as events came, the twenty
+ * features' grids (~120 KB each) competed for the cache and a lookup cost
+ * ~230 ns; in ascending order the lookups walk each grid forward (~25 ns),
+ * and the codes come out ascending, ready to run-length encode.
+ */
+export function encodeGridValues(grid: ReferenceGrid, key: string, values: Float64Array): string {
+  const sorted = values.sort();
+  const out = new VarintWriter(sorted.length * 3 + 16);
+  let tails: number[] | undefined;
+  let previous = 0;
+  let runCode = -1;
+  let runCount = 0;
+  let lastValue = NaN;
+  let lastCode = -1;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i]!;
+    const code = v === lastValue ? lastCode : grid.code(v);
+    lastValue = v;
+    lastCode = code;
+    if (code < 0) (tails ??= []).push(v);
+    else if (code === runCode) runCount++;
+    else {
+      if (runCount > 0) {
+        out.write(runCode - previous);
+        out.write(runCount);
+        previous = runCode;
+      }
+      runCode = code;
+      runCount = 1;
+    }
+  }
+  if (runCount > 0) {
+    out.write(runCode - previous);
+    out.write(runCount);
+  }
+  let text = `{"g":${JSON.stringify(key)}`;
+  if (out.length > 0) text += `,"s":"${out.base64()}"`;
+  if (tails) text += `,"t":"${base64Of(Float64Array.from(tails))}"`;
+  return `${text}}`;
+}
+
+/** Encodes grid-shaped states somewhere (a worker thread); undefined from `encode` means "do it inline". */
+export interface GridEncoder {
+  encode(grid: ReferenceGrid, key: string, values: Float64Array): Promise<string> | undefined;
+}
+
+/**
  * grid shape: a numeric feature of the profile, counted on its grid.
  * Strings and booleans are missing values there, as in the finalizer.
- *
- * Values are kept as they come and coded at encode time, sorted: looked up
- * per event, the twenty features' grids (~120 KB each) competed for the
- * cache and a lookup cost ~230 ns on the event loop; in ascending order the
- * lookups walk each grid forward (~25 ns), and the codes come out ascending,
- * ready to run-length encode.
+ * Values are kept as they come; encoding sorts and codes them, on the
+ * encoder's worker thread when there is one (off the event loop).
  */
 export class GridAccumulator implements FeatureAccumulator {
   private readonly values = createNumericState(64);
@@ -139,47 +186,17 @@ export class GridAccumulator implements FeatureAccumulator {
   constructor(
     private readonly grid: ReferenceGrid,
     private readonly key: string,
+    private readonly encoder?: GridEncoder,
   ) {}
 
   add(value: unknown): void {
     if (typeof value === 'number' && Number.isFinite(value)) addNumeric(this.values, value);
   }
 
-  encode(): string | undefined {
+  encode(): string | Promise<string> | undefined {
     if (this.values.count === 0) return undefined;
-    const sorted = this.values.values.subarray(0, this.values.count).sort();
-    const out = new VarintWriter(sorted.length * 3 + 16);
-    let tails: number[] | undefined;
-    let previous = 0;
-    let runCode = -1;
-    let runCount = 0;
-    let lastValue = NaN;
-    let lastCode = -1;
-    for (let i = 0; i < sorted.length; i++) {
-      const v = sorted[i]!;
-      const code = v === lastValue ? lastCode : this.grid.code(v);
-      lastValue = v;
-      lastCode = code;
-      if (code < 0) (tails ??= []).push(v);
-      else if (code === runCode) runCount++;
-      else {
-        if (runCount > 0) {
-          out.write(runCode - previous);
-          out.write(runCount);
-          previous = runCode;
-        }
-        runCode = code;
-        runCount = 1;
-      }
-    }
-    if (runCount > 0) {
-      out.write(runCode - previous);
-      out.write(runCount);
-    }
-    let text = `{"g":${JSON.stringify(this.key)}`;
-    if (out.length > 0) text += `,"s":"${out.base64()}"`;
-    if (tails) text += `,"t":"${base64Of(Float64Array.from(tails))}"`;
-    return `${text}}`;
+    const values = this.values.values.subarray(0, this.values.count);
+    return this.encoder?.encode(this.grid, this.key, values) ?? encodeGridValues(this.grid, this.key, values);
   }
 }
 

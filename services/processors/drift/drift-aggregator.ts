@@ -1,8 +1,8 @@
 import type { PredictionEvent } from '../../../libs/contracts/schemas.ts';
 import type { StoredProfile } from '../../../libs/profiles/profile-store.ts';
 import { resolveThresholds } from '../../../libs/stats/drift-decision.ts';
-import type { EncodedPart, WindowAggregator, WindowKey } from '../aggregator.ts';
-import { CategoryAccumulator, GridAccumulator, RawAccumulator, SKIP_ACCUMULATOR, type FeatureAccumulator } from './column-codec.ts';
+import type { EncodedPart, PendingPart, WindowAggregator, WindowKey } from '../aggregator.ts';
+import { CategoryAccumulator, GridAccumulator, RawAccumulator, SKIP_ACCUMULATOR, type FeatureAccumulator, type GridEncoder } from './column-codec.ts';
 import type { DriftPolicy } from './drift-finalizer.ts';
 import { buildFeatureGrid, gridKey, usesGrid } from './drift-grid.ts';
 import type { ProfileCache } from './profile-cache.ts';
@@ -15,6 +15,7 @@ class DriftPlan {
     readonly stored: StoredProfile | undefined,
     policy: DriftPolicy,
     model: string,
+    encoder?: GridEncoder,
   ) {
     if (!stored) return;
     const key = gridKey(stored, policy.bins);
@@ -25,7 +26,7 @@ class DriftPlan {
       }
       const { fewValuesMax } = resolveThresholds(policy.thresholds, policy.featureThresholds?.[model]?.[name]);
       const grid = usesGrid(feature, fewValuesMax) ? buildFeatureGrid(feature, policy.bins) : undefined;
-      this.makers.set(name, grid ? () => new GridAccumulator(grid, key) : () => new RawAccumulator());
+      this.makers.set(name, grid ? () => new GridAccumulator(grid, key, encoder) : () => new RawAccumulator());
     }
   }
 
@@ -82,9 +83,10 @@ export class DriftDelta {
  * event count minus the values present.
  *
  * Without `profiles` every chunk is raw (tests of the raw path; the
- * finalizer computes the same statistics from either shape).
+ * finalizer computes the same statistics from either shape). With an
+ * `encoder`, grid states are encoded on its worker thread.
  */
-export function createDriftAggregator(options: { profiles?: ProfileCache; policy?: DriftPolicy; clock?: () => number } = {}): WindowAggregator<DriftDelta> {
+export function createDriftAggregator(options: { profiles?: ProfileCache; policy?: DriftPolicy; clock?: () => number; encoder?: GridEncoder } = {}): WindowAggregator<DriftDelta> {
   const policy = options.policy ?? {};
   const clock = options.clock ?? Date.now;
   const plans = new Map<string, DriftPlan>();
@@ -96,7 +98,7 @@ export function createDriftAggregator(options: { profiles?: ProfileCache; policy
     const id = `${window.model}\u0000${window.modelVersion}`;
     let plan = plans.get(id);
     if (plan?.stored !== stored) {
-      plan = new DriftPlan(stored, policy, window.model);
+      plan = new DriftPlan(stored, policy, window.model, options.encoder);
       plans.set(id, plan);
     }
     return plan;
@@ -108,11 +110,12 @@ export function createDriftAggregator(options: { profiles?: ProfileCache; policy
     add(delta: DriftDelta, event: PredictionEvent) {
       delta.add(event.features);
     },
-    encode(delta: DriftDelta): EncodedPart[] {
-      const parts: EncodedPart[] = [];
+    encode(delta: DriftDelta): Array<EncodedPart | PendingPart> {
+      const parts: Array<EncodedPart | PendingPart> = [];
       for (const [name, feature] of delta.features) {
         const state = feature.encode();
-        if (state !== undefined) parts.push({ part: `drift:${name}`, state });
+        if (state === undefined) continue;
+        parts.push(typeof state === 'string' ? { part: `drift:${name}`, state } : { part: `drift:${name}`, state });
       }
       return parts;
     },

@@ -54,7 +54,7 @@ function sampleStd(values: number[]): number {
 }
 
 for (const [name, g] of Object.entries(generators)) {
-  test(`grid-counted window = exact values: ${name}`, () => {
+  test(`grid-counted window = exact values: ${name}`, async () => {
     const feature = profile.features[name]!;
     const grid = buildFeatureGrid(feature, undefined)!;
     const current = Array.from({ length: n }, () => g.current());
@@ -64,7 +64,7 @@ for (const [name, g] of Object.entries(generators)) {
       const acc = c % 2 === 0 ? new GridAccumulator(grid, key) : new RawAccumulator();
       for (let i = c; i < n; i += 8) acc.add(current[i]);
       acc.add('not a number');
-      states.push(acc.encode()!);
+      states.push((await acc.encode())!);
     }
     const events = n + 100; // 100 events without the feature
     const { report } = computeFeatureDrift({ name, feature, states, events, minCurrentCount: 500, gridKey: key });
@@ -93,7 +93,7 @@ for (const [name, g] of Object.entries(generators)) {
   });
 }
 
-test('chunks counted on an older profile grid are read on their own grid', () => {
+test('chunks counted on an older profile grid are read on their own grid', async () => {
   const name = 'normal_shifted';
   const older = buildReferenceProfile(Array.from({ length: 1_000 }, () => ({ [name]: rng.normal(0, 1) })), { model: 'grid', modelVersion: '1', source: 'test' });
   const olderKey = gridKey({ profile: older, profileVersion: 7 }, undefined);
@@ -101,7 +101,7 @@ test('chunks counted on an older profile grid are read on their own grid', () =>
   const values = Array.from({ length: 2_000 }, () => rng.normal(0, 1));
   const acc = new GridAccumulator(olderGrid, olderKey);
   for (const v of values) acc.add(v);
-  const states = [acc.encode()!];
+  const states = [(await acc.encode())!];
   const feature = profile.features[name]!;
   const withOther = computeFeatureDrift({ name, feature, states, events: values.length, minCurrentCount: 1, gridKey: key, otherGridFeatures: { [olderKey]: older.features[name]! } });
   assert.equal(withOther.report.currentCount, values.length);
@@ -112,13 +112,13 @@ test('chunks counted on an older profile grid are read on their own grid', () =>
   assert.match(without.report.message ?? '', /1 chunk state\(s\) of this window could not be read.*grid 1\/7\/10/);
 });
 
-test('a corrupt chunk state is left out and said; the other chunks count', () => {
+test('a corrupt chunk state is left out and said; the other chunks count', async () => {
   const name = 'normal_shifted';
   const feature = profile.features[name]!;
   const grid = buildFeatureGrid(feature, undefined)!;
   const acc = new GridAccumulator(grid, key);
   for (let i = 0; i < 600; i++) acc.add(rng.normal(0, 1));
-  const { report } = computeFeatureDrift({ name, feature, states: [acc.encode()!, `{"g":${JSON.stringify(key)},"s":"/////w=="}`, 'not json'], events: 600, minCurrentCount: 1, gridKey: key });
+  const { report } = computeFeatureDrift({ name, feature, states: [(await acc.encode())!, `{"g":${JSON.stringify(key)},"s":"/////w=="}`, 'not json'], events: 600, minCurrentCount: 1, gridKey: key });
   assert.equal(report.currentCount, 600);
   assert.match(report.message ?? '', /^2 chunk state\(s\) of this window could not be read/);
 });

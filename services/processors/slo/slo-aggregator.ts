@@ -32,7 +32,7 @@ export function sloObjectiveFor(policy: SloPolicy | undefined, model: string): S
  * takes effect for whole windows only after a restart of every instance (a
  * window counted under two thresholds refuses to merge and is not computed).
  */
-export function createSloAggregator(policy?: SloPolicy): WindowAggregator<SloWindowState> {
+export function createSloAggregator(policy?: SloPolicy): WindowAggregator<SloWindowState, EncodedPart> {
   return {
     name: 'slo',
     create: (window: WindowKey) => new SloWindowState(sloObjectiveFor(policy, window.model).latency?.thresholdMs),

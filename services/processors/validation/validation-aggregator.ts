@@ -15,7 +15,7 @@ export interface ValidationDelta {
  * schema (see schema-provider.ts for where schemas come from and what
  * happens before one is loaded) into a mergeable ViolationState.
  */
-export function createValidationAggregator(schemas: Pick<SchemaProvider, 'checkerFor'>): WindowAggregator<ValidationDelta> {
+export function createValidationAggregator(schemas: Pick<SchemaProvider, 'checkerFor'>): WindowAggregator<ValidationDelta, EncodedPart> {
   return {
     name: 'validation',
     create: (window: WindowKey) => ({ state: new ViolationState(), checker: schemas.checkerFor(window.model, window.modelVersion) }),

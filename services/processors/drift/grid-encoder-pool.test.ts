@@ -1,0 +1,43 @@
+/**
+ * The grid encoder's worker thread gives the same chunk state, byte for
+ * byte, as encoding inline; a closed encoder hands the work back to the
+ * caller (inline), so a checkpoint never waits on a thread that is gone.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { silentLogger } from '../../../libs/logging/logger.ts';
+import { createRng } from '../../../libs/model/random.ts';
+import { ReferenceGrid, referenceGridPoints } from '../../../libs/stats/reference-grid.ts';
+import { encodeGridValues, GridAccumulator } from './column-codec.ts';
+import { createGridEncoderPool } from './grid-encoder-pool.ts';
+
+const rng = createRng(5);
+const grid = new ReferenceGrid(referenceGridPoints(Float64Array.from({ length: 2_000 }, () => rng.normal(0, 1)).sort(), 10));
+const pool = createGridEncoderPool({ logger: silentLogger() });
+after(() => pool.close());
+
+test('worker-encoded states equal inline ones, for every chunk of a checkpoint encoded at once', async () => {
+  const chunks = Array.from({ length: 12 }, (_, c) => Float64Array.from({ length: 500 + 100 * c }, () => rng.normal(c / 10, 1.2)));
+  const viaWorker = await Promise.all(chunks.map((values) => pool.encode(grid, 'm/1/10', values)));
+  const inline = chunks.map((values) => encodeGridValues(grid, 'm/1/10', values.slice()));
+  assert.deepEqual(viaWorker, inline);
+  // A second grid goes to the worker too (grids are sent once each, by id).
+  const other = new ReferenceGrid(Float64Array.from([0, 1, 2]));
+  assert.equal(await pool.encode(other, 'm/2/10', Float64Array.from([0.5, 1, 3])), encodeGridValues(other, 'm/2/10', Float64Array.from([0.5, 1, 3])));
+});
+
+test('an accumulator with the encoder returns a promise of the same state; a closed encoder leaves it inline', async () => {
+  const values = Array.from({ length: 1_000 }, () => rng.normal(0, 1));
+  const viaPool = new GridAccumulator(grid, 'k', pool);
+  const plain = new GridAccumulator(grid, 'k');
+  for (const v of values) {
+    viaPool.add(v);
+    plain.add(v);
+  }
+  const pending = viaPool.encode();
+  assert.ok(pending instanceof Promise);
+  assert.equal(await pending, plain.encode());
+  const closed = createGridEncoderPool({ logger: silentLogger() });
+  await closed.close();
+  assert.equal(closed.encode(grid, 'k', Float64Array.from(values)), undefined);
+});
