@@ -181,6 +181,15 @@ export class GridCounts {
     this.total += count;
   }
 
+  /** Adds counts taken on the same grid. */
+  addAll(other: GridCounts): void {
+    if (other.grid !== this.grid) throw new RangeError('grid counts of different grids cannot be added');
+    for (const [code, count] of other.counts) this.addCode(code, count);
+    for (const v of other.below) this.below.push(v);
+    for (const v of other.above) this.above.push(v);
+    this.total += other.below.length + other.above.length;
+  }
+
   addTail(v: number): void {
     (v < this.grid.points[0]! ? this.below : this.above).push(v);
     this.total++;

@@ -1,4 +1,4 @@
-import { addCategory, addNumeric, createCategoricalState, createNumericState, mergeCategorical, mergeNumeric, type CategoricalColumnState, type NumericColumnState } from '../../../libs/stats/partial-state.ts';
+import { addCategory, addNumeric, createCategoricalState, createNumericState, type CategoricalColumnState, type NumericColumnState } from '../../../libs/stats/partial-state.ts';
 import { GridCounts, ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
 
 /*
@@ -28,23 +28,6 @@ export interface FeatureAccumulator {
   encode(): string | Promise<string> | undefined;
 }
 
-/** Exact numeric values and category counts (no profile known). */
-export interface FeatureDelta {
-  numeric: NumericColumnState;
-  categorical: CategoricalColumnState;
-}
-
-export function createFeatureDelta(): FeatureDelta {
-  return { numeric: createNumericState(64), categorical: createCategoricalState() };
-}
-
-export function addFeatureValue(delta: FeatureDelta, value: unknown): void {
-  if (typeof value === 'number') {
-    if (Number.isFinite(value)) addNumeric(delta.numeric, value);
-  } else if (typeof value === 'string') addCategory(delta.categorical, value);
-  else if (typeof value === 'boolean') addCategory(delta.categorical, value ? 'true' : 'false');
-}
-
 interface EncodedFeature {
   /** raw: base64 float64 values. */
   n?: string;
@@ -65,43 +48,22 @@ function float64sOf(text: string): Float64Array {
   return values;
 }
 
-export function encodeFeatureDelta(delta: FeatureDelta): string {
-  const out: EncodedFeature = {};
-  if (delta.numeric.count > 0) out.n = base64Of(delta.numeric.values.subarray(0, delta.numeric.count));
-  if (delta.categorical.counts.size > 0) out.c = categoryList(delta.categorical);
-  return JSON.stringify(out);
-}
-
-export function decodeFeatureDelta(text: string): FeatureDelta {
-  const parsed = JSON.parse(text) as EncodedFeature;
-  const delta = createFeatureDelta();
-  if (parsed.n) {
-    const values = float64sOf(parsed.n);
-    delta.numeric = { kind: 'numerical', values, count: values.length, missing: 0, sorted: false };
-  }
-  for (const [category, count] of parsed.c ?? []) addCategory(delta.categorical, category, count);
-  return delta;
-}
-
-/** Merges many deltas; the result does not depend on their order. */
-export function mergeFeatureDeltas(deltas: FeatureDelta[]): FeatureDelta {
-  let numeric = createNumericState(1);
-  let categorical = createCategoricalState();
-  for (const d of deltas) {
-    numeric = mergeNumeric(numeric, d.numeric);
-    categorical = mergeCategorical(categorical, d.categorical);
-  }
-  return { numeric, categorical };
-}
-
-/** raw shape (no profile known). */
+/** raw shape (no profile known): exact finite numbers, and strings and booleans as categories. */
 export class RawAccumulator implements FeatureAccumulator {
-  private readonly delta = createFeatureDelta();
+  private readonly numeric = createNumericState(64);
+  private readonly categorical = createCategoricalState();
   add(value: unknown): void {
-    addFeatureValue(this.delta, value);
+    if (typeof value === 'number') {
+      if (Number.isFinite(value)) addNumeric(this.numeric, value);
+    } else if (typeof value === 'string') addCategory(this.categorical, value);
+    else if (typeof value === 'boolean') addCategory(this.categorical, value ? 'true' : 'false');
   }
   encode(): string | undefined {
-    return this.delta.numeric.count > 0 || this.delta.categorical.counts.size > 0 ? encodeFeatureDelta(this.delta) : undefined;
+    if (this.numeric.count === 0 && this.categorical.counts.size === 0) return undefined;
+    const out: EncodedFeature = {};
+    if (this.numeric.count > 0) out.n = base64Of(this.numeric.values.subarray(0, this.numeric.count));
+    if (this.categorical.counts.size > 0) out.c = categoryList(this.categorical);
+    return JSON.stringify(out);
   }
 }
 
@@ -274,17 +236,26 @@ function addNumericValues(target: DecodeTarget, values: Float64Array): void {
   else for (let i = 0; i < values.length; i++) addNumeric(numeric, values[i]!);
 }
 
-/** Adds one encoded state (any shape) to `target`. */
+/** Adds one encoded state (any shape) to `target`. Everything is read before anything is added: a state that fails halfway adds nothing. */
 export function decodeInto(text: string, target: DecodeTarget): void {
   const parsed = JSON.parse(text) as EncodedFeature;
-  for (const [category, count] of parsed.c ?? []) addCategory(target.categorical, category, count);
-  if (parsed.n) addNumericValues(target, float64sOf(parsed.n));
-  if (parsed.g === undefined) return;
-  const same = target.numeric instanceof GridCounts && parsed.g === target.gridKey;
-  const grid = same ? (target.numeric as GridCounts).grid : target.otherGrids?.get(parsed.g);
-  if (!grid) throw new RangeError(`drift chunk written against grid ${parsed.g}, which is not available`);
-  const counts = same ? (target.numeric as GridCounts) : new GridCounts(grid);
-  if (parsed.s) decodeCodesInto(parsed.s, counts);
-  if (parsed.t) for (const v of float64sOf(parsed.t)) counts.addTail(v);
-  if (!same) addNumericValues(target, counts.sortedValues());
+  const categories = parsed.c ?? [];
+  if (!Array.isArray(categories) || !categories.every((e) => Array.isArray(e) && typeof e[0] === 'string' && Number.isInteger(e[1]) && e[1] >= 0)) {
+    throw new RangeError('drift chunk categories are not [category, count] pairs');
+  }
+  const raw = parsed.n ? float64sOf(parsed.n) : undefined;
+  let onGrid: GridCounts | undefined;
+  let same = false;
+  if (parsed.g !== undefined) {
+    same = target.numeric instanceof GridCounts && parsed.g === target.gridKey;
+    const grid = same ? (target.numeric as GridCounts).grid : target.otherGrids?.get(parsed.g);
+    if (!grid) throw new RangeError(`drift chunk written against grid ${parsed.g}, which is not available`);
+    onGrid = new GridCounts(grid);
+    if (parsed.s) decodeCodesInto(parsed.s, onGrid);
+    if (parsed.t) for (const v of float64sOf(parsed.t)) onGrid.addTail(v);
+  }
+  for (const [category, count] of categories) addCategory(target.categorical, category, count);
+  if (raw) addNumericValues(target, raw);
+  if (onGrid && same) (target.numeric as GridCounts).addAll(onGrid);
+  else if (onGrid) addNumericValues(target, onGrid.sortedValues());
 }

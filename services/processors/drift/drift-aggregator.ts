@@ -4,7 +4,7 @@ import { resolveThresholds } from '../../../libs/stats/drift-decision.ts';
 import type { EncodedPart, PendingPart, WindowAggregator, WindowKey } from '../aggregator.ts';
 import { CategoryAccumulator, GridAccumulator, RawAccumulator, SKIP_ACCUMULATOR, type FeatureAccumulator, type GridEncoder } from './column-codec.ts';
 import type { DriftPolicy } from './drift-finalizer.ts';
-import { buildFeatureGrid, gridKey, usesGrid } from './drift-grid.ts';
+import { featureGridPlan, gridKey } from './drift-grid.ts';
 import type { ProfileCache } from './profile-cache.ts';
 
 /** How each feature of a model version is aggregated, from the profile in force: made once per profile. */
@@ -25,8 +25,8 @@ class DriftPlan {
         continue;
       }
       const { fewValuesMax } = resolveThresholds(policy.thresholds, policy.featureThresholds?.[model]?.[name]);
-      const grid = usesGrid(feature, fewValuesMax) ? buildFeatureGrid(feature, policy.bins) : undefined;
-      this.makers.set(name, grid ? () => new GridAccumulator(grid, key, encoder) : () => new RawAccumulator());
+      const { grid, onGrid } = featureGridPlan(feature, policy.bins, fewValuesMax);
+      this.makers.set(name, grid && onGrid ? () => new GridAccumulator(grid, key, encoder) : () => new RawAccumulator());
     }
   }
 

@@ -33,11 +33,14 @@ export function buildFeatureGrid(feature: FeatureProfile, bins: number | undefin
 }
 
 /**
- * Whether a feature's window values are counted on its grid: numeric, with
- * more distinct reference values than the few-valued limit. A few-valued
- * feature keeps exact values: its chi-square runs over the distinct values
- * of both sides, which the grid does not keep.
+ * A numeric feature's grid, and whether its window values are counted on
+ * it: numeric, with more distinct reference values than the few-valued
+ * limit. A few-valued feature keeps exact values: its chi-square runs over
+ * the distinct values of both sides, which the grid does not keep.
  */
-export function usesGrid(feature: FeatureProfile, fewValuesMax: number): boolean {
-  return feature.kind === 'numerical' && distinctSorted(sampleOf(feature)) > fewValuesMax;
+export function featureGridPlan(feature: FeatureProfile, bins: number | undefined, fewValuesMax: number): { grid: ReferenceGrid | undefined; onGrid: boolean } {
+  if (feature.kind !== 'numerical') return { grid: undefined, onGrid: false };
+  const sample = sampleOf(feature);
+  if (sample.length === 0) return { grid: undefined, onGrid: false };
+  return { grid: new ReferenceGrid(referenceGridPoints(sample, bins ?? DEFAULT_BIN_COUNT)), onGrid: distinctSorted(sample) > fewValuesMax };
 }

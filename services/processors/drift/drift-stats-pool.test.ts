@@ -3,7 +3,8 @@ import { after, test } from 'node:test';
 import { silentLogger } from '../../../libs/logging/logger.ts';
 import { buildReferenceProfile } from '../../../libs/profiles/reference-profile.ts';
 import { createRng } from '../../../libs/model/random.ts';
-import { addFeatureValue, createFeatureDelta, encodeFeatureDelta } from './column-codec.ts';
+import { GridAccumulator, RawAccumulator, type FeatureAccumulator } from './column-codec.ts';
+import { buildFeatureGrid, gridKey } from './drift-grid.ts';
 import { createDriftStatsPool } from './drift-stats-pool.ts';
 import { computeFeatureDrift, type FeatureDriftTask } from './feature-drift.ts';
 
@@ -13,11 +14,14 @@ const profile = buildReferenceProfile(
   { model: 'm', modelVersion: '1', source: 'test', categorical: ['c'] },
 );
 
-/** A window of `n` values in `chunks` deltas, shifted by `shift`. */
+const key = gridKey({ profile, profileVersion: 1 }, undefined);
+const grid = buildFeatureGrid(profile.features.x!, undefined)!;
+
+/** A window of `n` values in `chunks` deltas (the first grid-shaped for x, the others raw), shifted by `shift`. */
 function task(name: 'x' | 'c', n: number, shift: number, chunks = 3): FeatureDriftTask {
-  const deltas = Array.from({ length: chunks }, createFeatureDelta);
-  for (let i = 0; i < n; i++) addFeatureValue(deltas[i % chunks]!, name === 'x' ? rng.normal(shift, 1) : `v${Math.floor(rng.next() * (4 + shift))}`);
-  return { name, feature: profile.features[name]!, states: deltas.map(encodeFeatureDelta), events: n + 10, minCurrentCount: 500 };
+  const deltas: FeatureAccumulator[] = Array.from({ length: chunks }, (_, c) => (name === 'x' && c === 0 ? new GridAccumulator(grid, key) : new RawAccumulator()));
+  for (let i = 0; i < n; i++) deltas[i % chunks]!.add(name === 'x' ? rng.normal(shift, 1) : `v${Math.floor(rng.next() * (4 + shift))}`);
+  return { name, feature: profile.features[name]!, states: deltas.map((d) => d.encode() as string), events: n + 10, minCurrentCount: 500, gridKey: key };
 }
 
 const pool = createDriftStatsPool({ size: 2, logger: silentLogger() });

@@ -7,7 +7,7 @@ import { createCategoricalState, createNumericState, type ColumnState } from '..
 import { GridCounts, type ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
 import { messageOf } from '../../../libs/errors/errors.ts';
 import { decodeInto, type DecodeTarget } from './column-codec.ts';
-import { buildFeatureGrid, parseGridKey, usesGrid } from './drift-grid.ts';
+import { buildFeatureGrid, featureGridPlan, parseGridKey } from './drift-grid.ts';
 
 /**
  * Everything the drift of one feature in one closed window depends on, as
@@ -53,8 +53,7 @@ export interface FeatureDriftResult {
 export function computeFeatureDrift(task: FeatureDriftTask): FeatureDriftResult {
   const thresholds = resolveThresholds(task.thresholds, task.columnThresholds?.[task.name]);
   const numerical = task.feature.kind === 'numerical';
-  const ownGrid = numerical ? buildFeatureGrid(task.feature, task.bins) : undefined;
-  const onGrid = ownGrid !== undefined && usesGrid(task.feature, thresholds.fewValuesMax);
+  const { grid: ownGrid, onGrid } = featureGridPlan(task.feature, task.bins, thresholds.fewValuesMax);
   const otherGrids = new Map<string, ReferenceGrid>();
   for (const [key, feature] of Object.entries(task.otherGridFeatures ?? {})) {
     const grid = buildFeatureGrid(feature, parseGridKey(key)?.bins);
@@ -62,7 +61,7 @@ export function computeFeatureDrift(task: FeatureDriftTask): FeatureDriftResult 
   }
   // Chunks counted on this profile's grid while this window is computed from exact values (a different few-valued limit when they were written).
   if (!onGrid && ownGrid && task.gridKey !== undefined) otherGrids.set(task.gridKey, ownGrid);
-  const target: DecodeTarget = { numeric: onGrid ? new GridCounts(ownGrid) : createNumericState(64), categorical: createCategoricalState(), gridKey: task.gridKey, otherGrids };
+  const target: DecodeTarget = { numeric: onGrid && ownGrid ? new GridCounts(ownGrid) : createNumericState(64), categorical: createCategoricalState(), gridKey: task.gridKey, otherGrids };
 
   let unreadable = 0;
   let firstError = '';

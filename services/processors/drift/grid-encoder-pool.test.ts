@@ -41,3 +41,18 @@ test('an accumulator with the encoder returns a promise of the same state; a clo
   await closed.close();
   assert.equal(closed.encode(grid, 'k', Float64Array.from(values)), undefined);
 });
+
+test('grids beyond the worker\'s bound are dropped there and sent again when needed: results unchanged', async () => {
+  const small = createGridEncoderPool({ logger: silentLogger(), maxWorkerGridPoints: 25 });
+  try {
+    const grids = [0, 1, 2].map((g) => new ReferenceGrid(Float64Array.from({ length: 10 }, (_, i) => g * 100 + i)));
+    for (let round = 0; round < 3; round++) {
+      for (const [g, grid] of grids.entries()) {
+        const values = Float64Array.from({ length: 50 }, () => g * 100 + rng.next() * 12 - 1);
+        assert.equal(await small.encode(grid, `k${g}`, values), encodeGridValues(grid, `k${g}`, values.slice()));
+      }
+    }
+  } finally {
+    await small.close();
+  }
+});

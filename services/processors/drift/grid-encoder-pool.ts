@@ -23,6 +23,9 @@ export interface GridEncoderPool extends GridEncoder {
 
 const WORKER_URL = new URL('./grid-encoder-worker.mjs', import.meta.url);
 
+/** Grid points the worker keeps at most (~24 bytes each with its lookup tables); the oldest grids are dropped beyond. */
+const WORKER_GRID_POINTS = 2_000_000;
+
 interface Pending {
   grid: ReferenceGrid;
   key: string;
@@ -30,13 +33,16 @@ interface Pending {
   resolve: (state: string) => void;
 }
 
-export function createGridEncoderPool(options: { logger: Logger }): GridEncoderPool {
+export function createGridEncoderPool(options: { logger: Logger; maxWorkerGridPoints?: number }): GridEncoderPool {
+  const maxPoints = options.maxWorkerGridPoints ?? WORKER_GRID_POINTS;
   const log = options.logger.child({ component: 'grid-encoder' });
   const gridIds = new WeakMap<ReferenceGrid, number>();
   let nextGridId = 1;
   let nextId = 1;
   let worker: Worker | undefined;
-  let sentGrids = new Set<number>();
+  /** Grids the worker holds, oldest first, with their point counts. */
+  let sentGrids = new Map<number, number>();
+  let sentPoints = 0;
   const pending = new Map<number, Pending>();
   let failuresInARow = 0;
   let inline = false;
@@ -62,7 +68,8 @@ export function createGridEncoderPool(options: { logger: Logger }): GridEncoderP
     // No inherited --import flags: the entry registers tsx itself.
     const w = new Worker(WORKER_URL, { name: 'drift-grid-encoder', execArgv: [] });
     w.unref();
-    sentGrids = new Set();
+    sentGrids = new Map();
+    sentPoints = 0;
     w.on('message', (message: { id: number; state?: string; error?: string }) => {
       const p = pending.get(message.id);
       if (!p) return;
@@ -96,7 +103,15 @@ export function createGridEncoderPool(options: { logger: Logger }): GridEncoderP
       const request: EncodeRequest = { id, gridId, key, values: copy };
       if (!sentGrids.has(gridId)) {
         request.points = grid.points;
-        sentGrids.add(gridId);
+        // Bounded: grids of replaced profiles must not pile up in the worker for the life of the process.
+        for (const [old, points] of sentGrids) {
+          if (sentPoints + grid.points.length <= maxPoints) break;
+          (request.drop ??= []).push(old);
+          sentGrids.delete(old);
+          sentPoints -= points;
+        }
+        sentGrids.set(gridId, grid.points.length);
+        sentPoints += grid.points.length;
       }
       return new Promise<string>((resolve) => {
         pending.set(id, { grid, key, values, resolve });

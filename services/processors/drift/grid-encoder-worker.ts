@@ -14,6 +14,8 @@ export interface EncodeRequest {
   gridId: number;
   /** The grid's points, sent with the first request for it. */
   points?: Float64Array;
+  /** Grids the pool no longer counts on this worker holding (it resends them if needed). */
+  drop?: number[];
   key: string;
   values: Float64Array;
 }
@@ -23,6 +25,7 @@ const port = parentPort;
 const grids = new Map<number, ReferenceGrid>();
 port.on('message', (request: EncodeRequest) => {
   try {
+    for (const id of request.drop ?? []) grids.delete(id);
     let grid = grids.get(request.gridId);
     if (!grid) {
       if (!request.points) throw new Error(`grid ${request.gridId} was never sent to this worker`);

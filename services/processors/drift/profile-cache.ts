@@ -30,7 +30,10 @@ export function createProfileCache(deps: { clickhouse: ClickHouseClient; logger:
     const entry = entries.get(key);
     if (entry?.loading) return entry.loading;
     const loading = loadProfile(deps.clickhouse, model, modelVersion).then(
-      (profile) => {
+      (loaded) => {
+        // The same profile version keeps its object: the drift aggregator builds its grids once per profile object.
+        const previous = entries.get(key)?.profile;
+        const profile = previous && loaded && previous.profileVersion === loaded.profileVersion && previous.profile.model_version === loaded.profile.model_version ? previous : loaded;
         entries.set(key, { at: nowMs, profile });
         return profile;
       },
