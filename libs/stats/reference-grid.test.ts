@@ -73,3 +73,28 @@ test('a grid needs strictly ascending points', () => {
   assert.throws(() => new ReferenceGrid(Float64Array.from([1, 1])), /strictly ascending/);
   assert.throws(() => new ReferenceGrid(new Float64Array(0)), /at least one point/);
 });
+
+test('grid counts merge in any order: large counts, repeated codes, tails', () => {
+  const grid = new ReferenceGrid(Float64Array.from([0, 1, 2, 3]));
+  const a = new GridCounts(grid);
+  const b = new GridCounts(grid);
+  a.addCode(grid.code(0.5), 1_000_000);
+  b.addCode(grid.code(0.5), 3);
+  b.addCode(grid.code(2), 2);
+  b.addValue(-1);
+  a.addValue(9);
+  const ab = new GridCounts(grid);
+  ab.addAll(a);
+  ab.addAll(b);
+  const ba = new GridCounts(grid);
+  ba.addAll(b);
+  ba.addAll(a);
+  assert.equal(ab.total, 1_000_007);
+  assert.deepEqual(ab.sortedValues(), ba.sortedValues());
+  const values = ab.sortedValues();
+  assert.equal(values[0], -1);
+  assert.equal(values.filter((v) => v === 2).length, 2);
+  assert.equal(values.at(-1), 9);
+  assert.throws(() => a.addCode(grid.code(0.5), 2 ** 31), /grid count/);
+  assert.throws(() => new ReferenceGrid(Float64Array.from({ length: 32_001 }, (_, i) => i)), /at most 32000 points/);
+});

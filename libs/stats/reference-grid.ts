@@ -35,6 +35,13 @@ import { referenceQuantileEdges } from './binning.ts';
 export const POSITION_LEVELS = 64;
 const LEVEL_BITS = 6;
 
+/**
+ * Most points a grid takes: codes stay below 2^22, so GridCounts can pack a
+ * code and its count into one double. Profiles keep 20,000 points by
+ * default (reference-profile.ts); a larger sample keeps exact values.
+ */
+export const MAX_GRID_POINTS = 32_000;
+
 /** The sorted distinct reference points plus the PSI bin edges for `bins` bins. */
 export function referenceGridPoints(sortedSample: Float64Array, bins: number): Float64Array {
   if (sortedSample.length === 0) return new Float64Array(0);
@@ -91,6 +98,7 @@ export class ReferenceGrid {
 
   constructor(points: Float64Array) {
     if (points.length === 0) throw new RangeError('a reference grid needs at least one point');
+    if (points.length > MAX_GRID_POINTS) throw new RangeError(`a reference grid takes at most ${MAX_GRID_POINTS} points, got ${points.length}`);
     for (let i = 1; i < points.length; i++) {
       if (!(points[i]! > points[i - 1]!)) throw new RangeError('reference grid points must be strictly ascending');
     }
@@ -160,9 +168,18 @@ export class ReferenceGrid {
 export const slotOfCode = (code: number): number => code >>> LEVEL_BITS;
 export const levelOfCode = (code: number): number => code & (POSITION_LEVELS - 1);
 
-/** A window's values on one grid, merged from any number of chunks: a count per code (slot and level), tails exact. */
+/** Counts per entry are packed below the code: entry = code · 2^31 + count (codes < 2^22, so exact in a double). */
+const COUNT_SPACE = 2 ** 31;
+
+/**
+ * A window's values on one grid, merged from any number of chunks: counts
+ * per code (slot and level), tails exact. Entries are appended as packed
+ * doubles and sorted once: a Map per code made a window's finalization
+ * allocate on the worker's heap per distinct value.
+ */
 export class GridCounts {
-  readonly counts = new Map<number, number>();
+  private entries = new Float64Array(256);
+  private length = 0;
   readonly below: number[] = [];
   readonly above: number[] = [];
   total = 0;
@@ -177,14 +194,24 @@ export class GridCounts {
   }
 
   addCode(code: number, count: number): void {
-    this.counts.set(code, (this.counts.get(code) ?? 0) + count);
+    if (!(count >= 1 && count < COUNT_SPACE)) throw new RangeError(`a grid count must be 1 to 2^31 − 1, got ${count}`);
+    if (this.length === this.entries.length) {
+      const grown = new Float64Array(this.entries.length * 2);
+      grown.set(this.entries);
+      this.entries = grown;
+    }
+    this.entries[this.length++] = code * COUNT_SPACE + count;
     this.total += count;
   }
 
   /** Adds counts taken on the same grid. */
   addAll(other: GridCounts): void {
     if (other.grid !== this.grid) throw new RangeError('grid counts of different grids cannot be added');
-    for (const [code, count] of other.counts) this.addCode(code, count);
+    for (let i = 0; i < other.length; i++) {
+      const entry = other.entries[i]!;
+      const code = Math.floor(entry / COUNT_SPACE);
+      this.addCode(code, entry - code * COUNT_SPACE);
+    }
     for (const v of other.below) this.below.push(v);
     for (const v of other.above) this.above.push(v);
     this.total += other.below.length + other.above.length;
@@ -212,9 +239,10 @@ export class GridCounts {
     const above = Float64Array.from(this.above).sort();
     out.set(below, 0);
     let i = below.length;
-    const codes = Float64Array.from(this.counts.keys()).sort();
-    for (const code of codes) {
-      const c = this.counts.get(code)!;
+    const entries = this.entries.subarray(0, this.length).sort();
+    for (let e = 0; e < entries.length; e++) {
+      const code = Math.floor(entries[e]! / COUNT_SPACE);
+      const c = entries[e]! - code * COUNT_SPACE;
       const slot = slotOfCode(code);
       const value = slot & 1 ? this.grid.points[slot >>> 1]! : this.grid.position(slot, levelOfCode(code));
       out.fill(value, i, i + c);

@@ -3,7 +3,7 @@ import { referenceColumnState } from '../../../libs/profiles/reference-profile.t
 import type { StoredProfile } from '../../../libs/profiles/profile-store.ts';
 import { DEFAULT_BIN_COUNT } from '../../../libs/stats/binning.ts';
 import { sortedValues, type NumericColumnState } from '../../../libs/stats/partial-state.ts';
-import { distinctSorted, ReferenceGrid, referenceGridPoints } from '../../../libs/stats/reference-grid.ts';
+import { distinctSorted, MAX_GRID_POINTS, ReferenceGrid, referenceGridPoints } from '../../../libs/stats/reference-grid.ts';
 
 /**
  * Which grid a chunk's values are counted on: the profile in force (its
@@ -27,9 +27,7 @@ function sampleOf(feature: FeatureProfile): Float64Array {
 
 /** The grid of a numeric feature's profile for `bins` PSI bins (undefined without a sample). */
 export function buildFeatureGrid(feature: FeatureProfile, bins: number | undefined): ReferenceGrid | undefined {
-  if (feature.kind !== 'numerical') return undefined;
-  const sample = sampleOf(feature);
-  return sample.length === 0 ? undefined : new ReferenceGrid(referenceGridPoints(sample, bins ?? DEFAULT_BIN_COUNT));
+  return featureGridPlan(feature, bins, Infinity).grid;
 }
 
 /**
@@ -41,6 +39,8 @@ export function buildFeatureGrid(feature: FeatureProfile, bins: number | undefin
 export function featureGridPlan(feature: FeatureProfile, bins: number | undefined, fewValuesMax: number): { grid: ReferenceGrid | undefined; onGrid: boolean } {
   if (feature.kind !== 'numerical') return { grid: undefined, onGrid: false };
   const sample = sampleOf(feature);
-  if (sample.length === 0) return { grid: undefined, onGrid: false };
-  return { grid: new ReferenceGrid(referenceGridPoints(sample, bins ?? DEFAULT_BIN_COUNT)), onGrid: distinctSorted(sample) > fewValuesMax };
+  const points = sample.length === 0 ? undefined : referenceGridPoints(sample, bins ?? DEFAULT_BIN_COUNT);
+  // A sample beyond the grid's size (a profile built with a larger cap) keeps exact values.
+  if (!points || points.length > MAX_GRID_POINTS) return { grid: undefined, onGrid: false };
+  return { grid: new ReferenceGrid(points), onGrid: distinctSorted(sample) > fewValuesMax };
 }
