@@ -23,9 +23,9 @@
  *   kept exactly: beyond the reference every position matters and few
  *   values land there unless the feature drifted.
  *
- * So a window costs at most one count per (interval, level) however many
- * events it has (a one-day window of a busy model no longer stores every
- * value), and a checkpoint chunk ~3 bytes per value instead of 8. The grid is only used for
+ * So a checkpoint chunk holds at most one count per (interval, level)
+ * however many events it covers, and ~3 bytes per value instead of 8 when
+ * it is sparse (a few values per interval). The grid is only used for
  * references with more distinct values than the few-valued threshold: a
  * few-valued feature's exact distinct values decide its chi-square.
  */
