@@ -83,10 +83,13 @@ export function computeFeatureDrift(task: FeatureDriftTask): FeatureDriftResult 
   } else {
     // Numbers sent for a categorical feature count as their text.
     const categorical = target.categorical;
-    const numeric = target.numeric as ReturnType<typeof createNumericState>;
-    for (let i = 0; i < numeric.count; i++) {
-      const k = String(numeric.values[i]);
-      categorical.counts.set(k, (categorical.counts.get(k) ?? 0) + 1);
+    // (A categorical feature is never counted on a grid: its numbers are exact values here.)
+    const numeric = target.numeric;
+    if (!(numeric instanceof GridCounts)) {
+      for (let i = 0; i < numeric.count; i++) {
+        const k = String(numeric.values[i]);
+        categorical.counts.set(k, (categorical.counts.get(k) ?? 0) + 1);
+      }
     }
     let present = 0;
     for (const c of categorical.counts.values()) present += c;
