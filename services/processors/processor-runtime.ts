@@ -5,9 +5,8 @@ import { DriftlineError, messageOf } from '../../libs/errors/errors.ts';
 import type { DeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import type { WindowAggregator } from './aggregator.ts';
-import { ChunkBuffer } from './chunk-buffer.ts';
+import { ChunkBuffer, settleChunkRows } from './chunk-buffer.ts';
 import { CHUNK_COLUMNS, encodeChunkRows } from './chunk-tsv.ts';
-import { settleChunkRows } from './chunk-buffer.ts';
 import { PartitionWatermark, windowStartOf } from './windowing.ts';
 
 export interface ProcessorRuntimeOptions {

@@ -6,30 +6,16 @@
  * counted exactly once.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Kafka, Producer } from 'kafkajs';
+import { describe, it } from 'node:test';
 import { queryRows, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
 import { encodeEvent } from '../../libs/contracts/decode.ts';
 import { newPredictionId } from '../../libs/contracts/prediction-id.ts';
 import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
 import { createDeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
-import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
 import { createProcessorRuntime } from '../../services/processors/processor-runtime.ts';
-import { testClickHouse, testKafka, testLogger, uniqueName, uniqueTopics, waitFor } from '../support/harness.ts';
+import { testLogger, uniqueName, uniqueTopics, useBrokerAndClickHouse, waitFor } from '../support/harness.ts';
 
-let kafka: Kafka;
-let producer: Producer;
-let clickhouse: ClickHouseClient;
-before(async () => {
-  kafka = testKafka();
-  producer = createIdempotentProducer(kafka);
-  await producer.connect();
-  clickhouse = await testClickHouse();
-});
-after(async () => {
-  await producer.disconnect();
-  await clickhouse.close();
-});
+const env = useBrokerAndClickHouse();
 
 /**
  * The real client, except that inserts fail when `failing()` says so. A
@@ -58,7 +44,7 @@ function flakyClickHouse(real: ClickHouseClient, failing: () => boolean): { clie
 
 describe('processor checkpoints', () => {
   it('a failed checkpoint insert loses and double counts nothing', async () => {
-    const topics = await uniqueTopics(kafka);
+    const topics = await uniqueTopics(env.kafka);
     const model = uniqueName('retry');
     const n = 6_000;
     const start = Date.now() - 600_000;
@@ -71,13 +57,13 @@ describe('processor checkpoints', () => {
     // The 2nd to 5th checkpoint inserts fail: the first failure is a write beside a batch, the next ones are
     // retries that hold the partition's intake back until ClickHouse takes the rows.
     let attempts = 0;
-    const flaky = flakyClickHouse(clickhouse, () => ++attempts >= 2 && attempts <= 5);
+    const flaky = flakyClickHouse(env.clickhouse, () => ++attempts >= 2 && attempts <= 5);
     const logger = testLogger();
     const group = uniqueName('retry-group');
     const runtime = createProcessorRuntime({
-      kafka,
+      kafka: env.kafka,
       clickhouse: flaky.client,
-      deadLetters: createDeadLetterPublisher(producer, topics.deadLetter),
+      deadLetters: createDeadLetterPublisher(env.producer, topics.deadLetter),
       logger,
       topic: topics.predictions,
       groupId: group,
@@ -90,7 +76,7 @@ describe('processor checkpoints', () => {
     });
     await runtime.start();
     // Small sends: many batches per partition, so writes overlap batches both while failing and after.
-    for (let i = 0; i < n; i += 200) await producer.send({ topic: topics.predictions, acks: -1, messages: messages.slice(i, i + 200) });
+    for (let i = 0; i < n; i += 200) await env.producer.send({ topic: topics.predictions, acks: -1, messages: messages.slice(i, i + 200) });
     assert.ok(await waitFor(async () => runtime.stats().consumed >= n, 60_000), `every event consumed (${runtime.stats().consumed} of ${n})`);
     await runtime.close();
 
@@ -98,20 +84,20 @@ describe('processor checkpoints', () => {
     assert.equal(flaky.failures(), 4, 'four inserts refused');
     assert.equal(stats.checkpointFailures, flaky.failures());
     const [meta] = await queryRows<{ events: string; late: string }>(
-      clickhouse,
+      env.clickhouse,
       "SELECT sum(events) AS events, sum(late_events) AS late FROM processor_chunks FINAL WHERE pipeline = {g:String} AND part = 'meta'",
       { g: group },
     );
     assert.equal(Number(meta!.events) + Number(meta!.late), n, 'every event in exactly one chunk');
 
     // Each partition's checkpoint covers its last offset, and Kafka has that offset committed.
-    const admin = kafka.admin();
+    const admin = env.kafka.admin();
     await admin.connect();
     try {
       const ends = await admin.fetchTopicOffsets(topics.predictions);
       const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topics.predictions] });
       const checkpoints = await queryRows<{ partition: number; state: string }>(
-        clickhouse,
+        env.clickhouse,
         "SELECT partition, state FROM processor_chunks FINAL WHERE pipeline = {g:String} AND part = 'checkpoint'",
         { g: group },
       );

@@ -6,34 +6,19 @@
  * undrifted.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Kafka, Producer } from 'kafkajs';
-import type { ClickHouseClient } from '../../libs/clickhouse/client.ts';
+import { describe, it } from 'node:test';
 import { queryRows } from '../../libs/clickhouse/client.ts';
 import { encodeEvent } from '../../libs/contracts/decode.ts';
 import { newPredictionId } from '../../libs/contracts/prediction-id.ts';
 import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
-import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
 import { sampleDataset, sampleRow } from '../../libs/model/credit-domain.ts';
 import { createRng } from '../../libs/model/random.ts';
 import { saveProfile } from '../../libs/profiles/profile-store.ts';
 import { buildReferenceProfile } from '../../libs/profiles/reference-profile.ts';
 import { createProcessorsService } from '../../services/processors/processors-service.ts';
-import { testClickHouse, testKafka, testLogger, uniqueName, uniqueTopics, waitFor } from '../support/harness.ts';
+import { testLogger, uniqueName, uniqueTopics, useBrokerAndClickHouse, waitFor } from '../support/harness.ts';
 
-let kafka: Kafka;
-let producer: Producer;
-let clickhouse: ClickHouseClient;
-before(async () => {
-  kafka = testKafka();
-  producer = createIdempotentProducer(kafka);
-  await producer.connect();
-  clickhouse = await testClickHouse();
-});
-after(async () => {
-  await producer.disconnect();
-  await clickhouse.close();
-});
+const env = useBrokerAndClickHouse();
 
 const WINDOW_MS = 2_000;
 const LATENESS_MS = 500;
@@ -45,15 +30,15 @@ function event(model: string, row: Record<string, unknown>, ts: number): Predict
 describe('drift processor, live', () => {
   it('flags a sudden shift within window end + lateness + 10 s, once', async () => {
     const model = uniqueName('credit');
-    const topics = await uniqueTopics(kafka);
+    const topics = await uniqueTopics(env.kafka);
     const rng = createRng(42);
     const reference = sampleDataset(rng, 5_000).rows;
-    await saveProfile(clickhouse, buildReferenceProfile(reference as unknown as Array<Record<string, unknown>>, { model, modelVersion: '1', source: 'test' }));
+    await saveProfile(env.clickhouse, buildReferenceProfile(reference as unknown as Array<Record<string, unknown>>, { model, modelVersion: '1', source: 'test' }));
 
     const service = createProcessorsService({
-      kafka,
-      clickhouse,
-      producer,
+      kafka: env.kafka,
+      clickhouse: env.clickhouse,
+      producer: env.producer,
       logger: testLogger(),
       topics,
       config: { groupId: uniqueName('proc'), windowSizeMs: WINDOW_MS, allowedLatenessMs: LATENESS_MS, checkpointIntervalMs: 250, checkpointMaxEvents: 50_000, finalizeIntervalMs: 250, idleTimeoutMs: 5_000 },
@@ -69,7 +54,7 @@ describe('drift processor, live', () => {
         const now = Date.now();
         const drift = now >= shiftWindow ? { numeric: { income: { scale: 2.5 } } } : undefined;
         const batch = Array.from({ length: 25 }, () => event(model, sampleRow(rng, drift) as unknown as Record<string, unknown>, now));
-        await producer.send({ topic: topics.predictions, messages: batch.map((e) => ({ key: e.prediction_id, value: encodeEvent('predictions', e) })) });
+        await env.producer.send({ topic: topics.predictions, messages: batch.map((e) => ({ key: e.prediction_id, value: encodeEvent('predictions', e) })) });
         sent += batch.length;
         await new Promise((r) => setTimeout(r, 40));
       }
@@ -79,7 +64,7 @@ describe('drift processor, live', () => {
                       WHERE model = {model:String} AND feature = 'income' AND window_start = fromUnixTimestamp64Milli({ws:Int64}, 'UTC')`;
       let detectedAt = 0;
       const seen = await waitFor(async () => {
-        const rows = await queryRows<{ drifted: number }>(clickhouse, query, { model, ws: shiftWindow });
+        const rows = await queryRows<{ drifted: number }>(env.clickhouse, query, { model, ws: shiftWindow });
         if (rows[0]?.drifted === 1) detectedAt = Date.now();
         return detectedAt > 0;
       }, Math.max(0, deadline - Date.now()) + 50, 100);
@@ -87,12 +72,12 @@ describe('drift processor, live', () => {
       const latency = detectedAt - (shiftWindow + WINDOW_MS + LATENESS_MS);
       assert.ok(latency <= 10_000, `detection latency ${latency} ms`);
 
-      const before = await queryRows<{ drifted: number; score: number }>(clickhouse, query.replace('SELECT drifted, drift_method, drift_score', 'SELECT drifted, drift_score AS score'), { model, ws: shiftWindow - WINDOW_MS });
+      const before = await queryRows<{ drifted: number; score: number }>(env.clickhouse, query.replace('SELECT drifted, drift_method, drift_score', 'SELECT drifted, drift_score AS score'), { model, ws: shiftWindow - WINDOW_MS });
       assert.equal(before[0]?.drifted, 0, `the window before the shift is not drifted (score ${before[0]?.score})`);
 
       await waitFor(async () => service.stats().alerts.fired > 0, 5_000);
-      const alerts = await queryRows<{ condition: string; state: string }>(clickhouse, "SELECT condition, state FROM alerts WHERE model = {model:String} AND kind = 'drift' AND condition LIKE '%/income' ORDER BY ts", { model });
-      const history = await queryRows(clickhouse, "SELECT toUnixTimestamp64Milli(window_start) - {shift:Int64} AS rel_ws, current_count, drifted, round(drift_score, 3) AS score FROM drift_metrics FINAL WHERE model = {model:String} AND feature = 'income' ORDER BY window_start", { model, shift: shiftWindow });
+      const alerts = await queryRows<{ condition: string; state: string }>(env.clickhouse, "SELECT condition, state FROM alerts WHERE model = {model:String} AND kind = 'drift' AND condition LIKE '%/income' ORDER BY ts", { model });
+      const history = await queryRows(env.clickhouse, "SELECT toUnixTimestamp64Milli(window_start) - {shift:Int64} AS rel_ws, current_count, drifted, round(drift_score, 3) AS score FROM drift_metrics FINAL WHERE model = {model:String} AND feature = 'income' ORDER BY window_start", { model, shift: shiftWindow });
       assert.deepEqual(alerts, [{ condition: `drift/${model}/income`, state: 'firing' }], `one firing alert for income, not one per window; windows: ${JSON.stringify(history)}`);
     } finally {
       await service.close();

@@ -4,37 +4,22 @@
  * dies between its insert and its offset commit.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
-import type { ClickHouseClient } from '../../libs/clickhouse/client.ts';
+import { describe, it } from 'node:test';
+import type { Consumer, Kafka } from 'kafkajs';
 import { decodeEvent } from '../../libs/contracts/decode.ts';
 import { createDeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
-import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
 import type { TopicNames } from '../../libs/kafka/topology.ts';
 import { generatePredictions, publishPredictions } from '../../simulators/prediction-generator.ts';
 import { createRawSink, type RawSink } from '../../services/sink/raw-sink.ts';
-import { count, testClickHouse, testKafka, testLogger, uniqueName, uniqueTopics, waitFor } from '../support/harness.ts';
+import { count, testLogger, uniqueName, uniqueTopics, useBrokerAndClickHouse, waitFor } from '../support/harness.ts';
 
-let kafka: Kafka;
-let producer: Producer;
-let clickhouse: ClickHouseClient;
+const env = useBrokerAndClickHouse();
 
-before(async () => {
-  kafka = testKafka();
-  producer = createIdempotentProducer(kafka);
-  await producer.connect();
-  clickhouse = await testClickHouse();
-});
-after(async () => {
-  await producer.disconnect();
-  await clickhouse.close();
-});
-
-function sinkFor(topics: TopicNames, groupId: string, kafkaClient: Kafka = kafka): RawSink {
+function sinkFor(topics: TopicNames, groupId: string, kafkaClient: Kafka = env.kafka): RawSink {
   return createRawSink({
     kafka: kafkaClient,
-    clickhouse,
-    deadLetters: createDeadLetterPublisher(producer, topics.deadLetter),
+    clickhouse: env.clickhouse,
+    deadLetters: createDeadLetterPublisher(env.producer, topics.deadLetter),
     logger: testLogger(),
     topic: topics.predictions,
     groupId,
@@ -44,24 +29,24 @@ function sinkFor(topics: TopicNames, groupId: string, kafkaClient: Kafka = kafka
   });
 }
 
-const rowsOfTopic = (topic: string, final = '') => count(clickhouse, `SELECT count() AS c FROM predictions ${final} WHERE topic = {topic:String}`, { topic });
+const rowsOfTopic = (topic: string, final = '') => count(env.clickhouse, `SELECT count() AS c FROM predictions ${final} WHERE topic = {topic:String}`, { topic });
 
 describe('raw sink', () => {
   it('stores exactly N rows for N events, each with its own content', async () => {
-    const topics = await uniqueTopics(kafka);
+    const topics = await uniqueTopics(env.kafka);
     const n = 10_000;
     const events = [...generatePredictions(n, { model: 'm-exact', modelVersion: '3', node: 'n1', seed: 7, startMs: Date.now() - 3_600_000, stepMs: 10 })];
-    await publishPredictions(producer, topics.predictions, events);
+    await publishPredictions(env.producer, topics.predictions, events);
     const sink = sinkFor(topics, uniqueName('g'));
     await sink.start();
     try {
       assert.ok(await waitFor(async () => (await rowsOfTopic(topics.predictions)) >= n, 60_000), 'all rows should land within 60 s');
       await new Promise((r) => setTimeout(r, 500)); // anything extra would arrive now
       assert.equal(await rowsOfTopic(topics.predictions), n, 'physical row count');
-      assert.equal(await count(clickhouse, 'SELECT uniqExact(prediction_id) AS c FROM predictions WHERE topic = {t:String}', { t: topics.predictions }), n);
+      assert.equal(await count(env.clickhouse, 'SELECT uniqExact(prediction_id) AS c FROM predictions WHERE topic = {t:String}', { t: topics.predictions }), n);
       // Spot-check one event's content round trip.
       const probe = events[1234]!;
-      const rows = await clickhouse.query({
+      const rows = await env.clickhouse.query({
         query: 'SELECT model, model_version, toUnixTimestamp64Milli(ts) AS ts, features, latency_ms FROM predictions WHERE prediction_id = {id:UUID}',
         query_params: { id: probe.prediction_id },
         format: 'JSONEachRow',
@@ -78,17 +63,17 @@ describe('raw sink', () => {
   });
 
   it('dead-letters malformed messages with the reason and source, and keeps the good ones around them', async () => {
-    const topics = await uniqueTopics(kafka);
+    const topics = await uniqueTopics(env.kafka);
     const good = [...generatePredictions(6, { model: 'm-dlq', modelVersion: '1', node: 'n1', seed: 3, startMs: Date.now() - 60_000, stepMs: 1 })];
     const bad: Buffer[] = [Buffer.from('{"schema_version":1,"model":"x"}'), Buffer.from('not json'), Buffer.from([0xc3, 0x28]), Buffer.from('{"schema_version":99}')];
     // Interleave on one partition so the bad ones sit between good ones.
     const messages = good.flatMap((e, i) => [{ key: 'k', value: Buffer.from(JSON.stringify(e)) }, ...(bad[i] ? [{ key: 'k', value: bad[i]! }] : [])]);
-    await producer.send({ topic: topics.predictions, messages });
+    await env.producer.send({ topic: topics.predictions, messages });
 
     const sink = sinkFor(topics, uniqueName('g'));
     await sink.start();
     const dead: Array<Record<string, unknown>> = [];
-    const dlqConsumer: Consumer = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 200 });
+    const dlqConsumer: Consumer = env.kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 200 });
     await dlqConsumer.connect();
     await dlqConsumer.subscribe({ topic: topics.deadLetter, fromBeginning: true });
     await dlqConsumer.run({
@@ -120,16 +105,16 @@ describe('raw sink', () => {
   });
 
   it('leaves no duplicates when a sink dies between insert and offset commit', async () => {
-    const topics = await uniqueTopics(kafka);
+    const topics = await uniqueTopics(env.kafka);
     const groupId = uniqueName('g');
     const n = 5_000;
-    await publishPredictions(producer, topics.predictions, generatePredictions(n, { model: 'm-crash', modelVersion: '1', node: 'n1', seed: 11, startMs: Date.now() - 60_000, stepMs: 1 }));
+    await publishPredictions(env.producer, topics.predictions, generatePredictions(n, { model: 'm-crash', modelVersion: '1', node: 'n1', seed: 11, startMs: Date.now() - 60_000, stepMs: 1 }));
 
     // First incarnation: its commits never reach the broker, as if the
     // process were killed right after each insert.
-    const crashingKafka = Object.create(kafka) as Kafka;
+    const crashingKafka = Object.create(env.kafka) as Kafka;
     crashingKafka.consumer = (config) => {
-      const consumer = kafka.consumer(config);
+      const consumer = env.kafka.consumer(config);
       consumer.commitOffsets = async () => {};
       return consumer;
     };
@@ -137,7 +122,7 @@ describe('raw sink', () => {
     await first.start();
     assert.ok(await waitFor(async () => (await rowsOfTopic(topics.predictions)) >= n, 60_000));
     await first.close();
-    const admin = kafka.admin();
+    const admin = env.kafka.admin();
     await admin.connect();
     const committed = await admin.fetchOffsets({ groupId, topics: [topics.predictions] });
     await admin.disconnect();
@@ -154,7 +139,7 @@ describe('raw sink', () => {
       await second.close();
     }
     // And the second sink committed, so a third start has nothing to redo.
-    const admin2 = kafka.admin();
+    const admin2 = env.kafka.admin();
     await admin2.connect();
     const after = await admin2.fetchOffsets({ groupId, topics: [topics.predictions] });
     await admin2.disconnect();

@@ -7,10 +7,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
+import { after, before } from 'node:test';
 import { createClickHouse, queryRows, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
 import { migrate } from '../../libs/clickhouse/migrations.ts';
 import { createKafka } from '../../libs/kafka/client.ts';
+import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
 import type { TopicNames } from '../../libs/kafka/topology.ts';
 import { ensureDriftlineTopics } from '../../libs/kafka/topology.ts';
 import { repoRoot } from '../../libs/local/local-services.ts';
@@ -50,6 +52,33 @@ export function testClickHouse(): Promise<ClickHouseClient> {
     return client;
   })();
   return sharedClickHouse;
+}
+
+/** The broker client, a connected idempotent producer and this process's ClickHouse of an integration test file. */
+export interface BrokerAndClickHouse {
+  kafka: Kafka;
+  producer: Producer;
+  clickhouse: ClickHouseClient;
+}
+
+/**
+ * Sets up (before the file's tests) and tears down (after them) the broker
+ * client, a connected producer and the embedded ClickHouse; the returned
+ * object's fields are filled in by the time a test runs.
+ */
+export function useBrokerAndClickHouse(): BrokerAndClickHouse {
+  const env = {} as BrokerAndClickHouse;
+  before(async () => {
+    env.kafka = testKafka();
+    env.producer = createIdempotentProducer(env.kafka);
+    await env.producer.connect();
+    env.clickhouse = await testClickHouse();
+  });
+  after(async () => {
+    await env.producer.disconnect();
+    await env.clickhouse.close();
+  });
+  return env;
 }
 
 export async function count(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<number> {
