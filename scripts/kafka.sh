@@ -72,6 +72,10 @@ num.network.threads=2
 num.io.threads=4
 log.retention.hours=24
 log.segment.bytes=104857600
+# The log cleaner allocates its dedupe map (default 128 MiB) on the heap at startup: with a small KAFKA_HEAP
+# (256m in the broker-restart test) a restart that also recovers logs died of OutOfMemoryError. Only the
+# internal offsets and transaction topics are compacted here; 32 MiB maps ~1.2M keys per cleaning pass.
+log.cleaner.dedupe.buffer.size=33554432
 EOF
 }
 
