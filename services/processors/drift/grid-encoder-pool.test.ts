@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { pino } from 'pino';
 import { silentLogger } from '../../../libs/logging/logger.ts';
 import { createRng } from '../../../libs/model/random.ts';
 import { ReferenceGrid, referenceGridPoints } from '../../../libs/stats/reference-grid.ts';
@@ -52,6 +53,26 @@ test('grids beyond the worker\'s bound are dropped there and sent again when nee
         assert.equal(await small.encode(grid, `k${g}`, values), encodeGridValues(grid, `k${g}`, values.slice()));
       }
     }
+  } finally {
+    await small.close();
+  }
+});
+
+test('one checkpoint\'s states on more grids than the worker keeps are encoded by the worker, in one message', async () => {
+  // Warnings mean a state fell back to inline encoding, which would give the same text: the test counts them.
+  const warnings: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+  const small = createGridEncoderPool({ logger, maxWorkerGridPoints: 25 });
+  try {
+    const grids = [0, 1, 2, 3].map((g) => new ReferenceGrid(Float64Array.from({ length: 10 }, (_, i) => g * 100 + i)));
+    // The second message starts with grids the worker holds (2, 3) and then needs room for 0 and 1: 2 and 3 must
+    // not be dropped before the worker has used them.
+    for (const order of [[0, 1, 2, 3], [2, 3, 0, 1]]) {
+      const chunks = order.map((g) => Float64Array.from({ length: 40 }, () => g * 100 + rng.next() * 12 - 1));
+      const viaWorker = await Promise.all(order.map((g, i) => small.encode(grids[g]!, `k${g}`, chunks[i]!)));
+      assert.deepEqual(viaWorker, order.map((g, i) => encodeGridValues(grids[g]!, `k${g}`, chunks[i]!.slice())));
+    }
+    assert.deepEqual(warnings, []);
   } finally {
     await small.close();
   }

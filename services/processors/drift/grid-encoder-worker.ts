@@ -1,23 +1,31 @@
 /**
- * Worker-thread side of grid-encoder-pool.ts: encodes one grid-shaped drift
- * chunk state per message, with the same pure function the event loop would
- * use (column-codec.ts encodeGridValues). Grids arrive once per worker and
- * are kept by id.
+ * Worker-thread side of grid-encoder-pool.ts: encodes the grid-shaped drift
+ * chunk states of a checkpoint (one message for all of them) with the same
+ * pure function the event loop would use (column-codec.ts
+ * encodeGridValues). Grids arrive once per worker and are kept by id.
  */
 import { parentPort } from 'node:worker_threads';
 import { messageOf } from '../../../libs/errors/errors.ts';
 import { ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
 import { encodeGridValues } from './column-codec.ts';
 
+/** Every grid-shaped state of one checkpoint (all its windows and features), in one message. */
 export interface EncodeRequest {
   id: number;
-  gridId: number;
-  /** The grid's points, sent with the first request for it. */
-  points?: Float64Array;
+  /** The states to encode, in order: their values are consecutive slices of `values`. */
+  items: Array<{ gridId: number; key: string; length: number }>;
+  values: Float64Array;
+  /** Grids sent with the first request that needs them. */
+  grids?: Array<{ gridId: number; points: Float64Array }>;
   /** Grids the pool no longer counts on this worker holding (it resends them if needed). */
   drop?: number[];
-  key: string;
-  values: Float64Array;
+}
+
+/** One state per item, in order, or the error that stopped the batch (the pool then encodes it inline). */
+export interface EncodeResponse {
+  id: number;
+  states?: string[];
+  error?: string;
 }
 
 if (!parentPort) throw new Error('grid-encoder-worker runs as a worker thread');
@@ -26,14 +34,17 @@ const grids = new Map<number, ReferenceGrid>();
 port.on('message', (request: EncodeRequest) => {
   try {
     for (const id of request.drop ?? []) grids.delete(id);
-    let grid = grids.get(request.gridId);
-    if (!grid) {
-      if (!request.points) throw new Error(`grid ${request.gridId} was never sent to this worker`);
-      grid = new ReferenceGrid(request.points);
-      grids.set(request.gridId, grid);
+    for (const { gridId, points } of request.grids ?? []) grids.set(gridId, new ReferenceGrid(points));
+    const states: string[] = [];
+    let at = 0;
+    for (const item of request.items) {
+      const grid = grids.get(item.gridId);
+      if (!grid) throw new Error(`grid ${item.gridId} was never sent to this worker`);
+      states.push(encodeGridValues(grid, item.key, request.values.subarray(at, at + item.length)));
+      at += item.length;
     }
-    port.postMessage({ id: request.id, state: encodeGridValues(grid, request.key, request.values) });
+    port.postMessage({ id: request.id, states } satisfies EncodeResponse);
   } catch (err) {
-    port.postMessage({ id: request.id, error: messageOf(err) });
+    port.postMessage({ id: request.id, error: messageOf(err) } satisfies EncodeResponse);
   }
 });
