@@ -35,12 +35,50 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
   }
   mkdirSync(options.dataDir, { recursive: true });
   // Imported lazily: server deployments never load the native engine.
+  // Read by the engine's allocator when the library loads (the first embedded client of the process).
+  process.env.JE_MALLOC_CONF ??= EMBEDDED_JEMALLOC_CONF;
+  const { Session } = await import('chdb');
   const { createChdbConnection } = await import('chdb/connection');
-  const connection = createChdbConnection({ path: options.dataDir });
+  // The engine starts with the first connection to a directory and takes its server settings from that
+  // connection's arguments; the client's connection (which takes none) then shares it. A session that is
+  // only there to start the engine is closed once the client's connection holds it.
+  const starter = new Session(options.dataDir, { connectionArgs: EMBEDDED_SERVER_ARGS });
+  let connection: ChdbConnection;
+  try {
+    connection = createChdbConnection({ path: options.dataDir });
+  } finally {
+    starter.close();
+  }
   const client = createClient({ connection } as Parameters<typeof createClient>[0]);
   embedded.set(client, connection);
   return client;
 }
+
+/**
+ * Server settings of the embedded engine (the ones a ClickHouse server reads
+ * from its config file).
+ *
+ * max_thread_pool_free_size: the engine's global thread pool keeps up to
+ * 1,000 idle threads by default. Embedded in a long-running processors
+ * process it only ever grew: ~160 threads after 2M events of
+ * test/bench/processor-rss-bench.ts (bursts of concurrent queries, inserts
+ * and merges), each idle one keeping its stack and allocator arena. With
+ * sixteen idle threads kept, the same run stays under 50 threads; a burst
+ * beyond them starts threads that exit when idle again.
+ */
+export const EMBEDDED_SERVER_ARGS: readonly string[] = ['--max_thread_pool_free_size=16'];
+
+/**
+ * The embedded engine's allocator (its own jemalloc, configured through
+ * JE_MALLOC_CONF; a value set by the operator wins). A ClickHouse server
+ * keeps freed pages for dirty_decay_ms = 5 s before handing them back: a
+ * dedicated host's trade. Sharing a process with the services, that was
+ * ~100 MiB of freed-but-resident memory under a steady stream of checkpoint
+ * inserts, merges and finalizer reads, growing with the tables' merges
+ * (test/bench/processor-rss-bench.ts, which reports the allocator's
+ * allocated and resident bytes); at 1 s it stayed ~30 MiB.
+ */
+export const EMBEDDED_JEMALLOC_CONF = 'dirty_decay_ms:1000';
 
 /** The chDB connection behind each embedded client (for insertTabSeparated). */
 const embedded = new WeakMap<ClickHouseClient, ChdbConnection>();

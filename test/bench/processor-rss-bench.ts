@@ -78,7 +78,7 @@ export async function runRssBench(options: RssBenchOptions = {}): Promise<string
           const s = (JSON.parse(line) as { sample: MemorySample }).sample;
           if (s.events - lastLogged >= n / 10) {
             lastLogged = s.events;
-            log(`rss: ${int(s.events)} events, RSS ${mib(s.rss)}, heap ${mib(s.heapUsed)}`);
+            log(`rss: ${int(s.events)} events, RSS ${mib(s.rss)} (anonymous ${mib(s.rssAnon)}, file-backed ${mib(s.rssFile)}), ${s.threads} threads, heap ${mib(s.heapUsed)}, ClickHouse tracked ${mib(s.clickhouseTracked)}, engine allocator ${mib(s.engineAllocated)} allocated / ${mib(s.engineResident)} resident`);
           }
         }
       },
@@ -136,7 +136,7 @@ export async function runRssBench(options: RssBenchOptions = {}): Promise<string
   const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
   const row = (label: string, fraction: number | null) => {
     const s = fraction === null ? samples[0]! : at(fraction);
-    return `| ${label} | ${int(s.events)} | ${(s.elapsedMs / 1000).toFixed(0)} s | ${mib(s.rss)} | ${fraction === null ? '' : mib(band(fraction))} | ${mib(s.heapUsed)} | ${mib(s.external)} | ${mib(s.clickhouseTracked)} |`;
+    return `| ${label} | ${int(s.events)} | ${(s.elapsedMs / 1000).toFixed(0)} s | ${mib(s.rss)} | ${fraction === null ? '' : mib(band(fraction))} | ${mib(s.rssAnon)} / ${mib(s.rssFile)} | ${s.threads} | ${mib(s.heapUsed)} | ${mib(s.external)} | ${mib(s.clickhouseTracked)} | ${mib(s.engineAllocated)} / ${mib(s.engineResident)} |`;
   };
   return [
     '## Processor memory over a long run',
@@ -147,8 +147,8 @@ export async function runRssBench(options: RssBenchOptions = {}): Promise<string
     '',
     `Run: \`node --import tsx test/bench/processor-rss-bench.ts --events ${n}\` (publishing took ${(publishMs / 1000).toFixed(0)} s, the processors child ${(childWallMs / 1000).toFixed(0)} s in all)`,
     '',
-    '| point of the run | events consumed | elapsed | RSS | RSS, median of that tenth | V8 heap used | external | ClickHouse tracked |',
-    '|---|---|---|---|---|---|---|---|',
+    '| point of the run | events consumed | elapsed | RSS | RSS, median of that tenth | RSS anonymous / file-backed | threads | V8 heap used | external | ClickHouse tracked | engine allocator allocated / resident |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     row('start (consuming, no events yet)', null),
     row('10%', 0.1),
     row('50%', 0.5),
@@ -159,7 +159,8 @@ export async function runRssBench(options: RssBenchOptions = {}): Promise<string
       `From 10% on, RSS moved within ${mib(Math.min(...rssRange))}–${mib(Math.max(...rssRange))}. ` +
       `Verdict: **${flat ? 'flat (no upward trend)' : 'growing'}** — the second half's slope adds ${signed(per10M)} MiB per 10M events, ${signed((per10M / secondHalfMiB) * 100)}% of its median RSS (${secondHalfMiB.toFixed(0)} MiB; "flat" = under +10%). ` +
       `It swings, though: over the second half RSS ranged ${mib(Math.min(...halfRange))}–${mib(Math.max(...halfRange))} around that median (native memory the engine takes for merges and reads and the allocator hands back later). ` +
-      `"ClickHouse tracked" is the embedded engine's own accounting (system.metrics MemoryTracking), the V8 heap and external memory are the processors' JavaScript state and buffers; RSS beyond them is native memory (engine allocations it does not track, allocator retention).`,
+      `File-backed RSS (mapped code, the engine's library above all) went ${mib(samples[0]!.rssFile)} → ${mib(samples.at(-1)!.rssFile)}; anonymous RSS ${mib(at(0.1).rssAnon)} at 10% → ${mib(samples.at(-1)!.rssAnon)} at the end. ` +
+      `"ClickHouse tracked" is the embedded engine's own accounting (system.metrics MemoryTracking), the V8 heap and external memory are the processors' JavaScript state and buffers (the worker threads' heaps are not in them); the engine allocator's resident bytes beyond its allocated ones are pages the engine freed and its allocator (jemalloc, \`JE_MALLOC_CONF\`) has not handed back yet.`,
     '',
   ].join('\n');
 }

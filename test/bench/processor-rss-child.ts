@@ -35,6 +35,25 @@ export interface MemorySample {
   external: number;
   /** The embedded ClickHouse engine's own tracked memory (system.metrics MemoryTracking). */
   clickhouseTracked: number;
+  /** RSS by kind (Linux /proc/self/status; 0 elsewhere): anonymous memory (heaps, stacks, allocator arenas) and file-backed pages (mapped code, the engine's library above all). */
+  rssAnon: number;
+  rssFile: number;
+  /** Threads of the process (Linux; 0 elsewhere): Node's, the workers' and the engine's pools. */
+  threads: number;
+  /** The engine's allocator (jemalloc): bytes allocated, and bytes resident (allocated plus freed pages not yet returned). 0 when unknown. */
+  engineAllocated: number;
+  engineResident: number;
+}
+
+/** RssAnon, RssFile and Threads from /proc/self/status (0 where there is no procfs). */
+function procStatus(): { rssAnon: number; rssFile: number; threads: number } {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return { rssAnon: field('RssAnon') * 1024, rssFile: field('RssFile') * 1024, threads: field('Threads') };
+  } catch {
+    return { rssAnon: 0, rssFile: 0, threads: 0 };
+  }
 }
 
 /** The child's last stdout line. */
@@ -82,7 +101,19 @@ const samples: MemorySample[] = [];
 const sample = async (events: number) => {
   const m = process.memoryUsage();
   const [tracked] = await queryRows<{ value: string }>(clickhouse, "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'");
-  const s: MemorySample = { events, elapsedMs: Math.round(performance.now() - t0), rss: m.rss, heapUsed: m.heapUsed, external: m.external, clickhouseTracked: Number(tracked?.value ?? 0) };
+  const [jemalloc] = await queryRows<Record<string, string>>(clickhouse, 'SELECT * FROM system.jemalloc_stats').catch(() => []);
+  const stats = /Allocated: (\d+), active: \d+, metadata: \d+ \([^)]*\), resident: (\d+)/.exec(Object.values(jemalloc ?? {})[0] ?? '');
+  const s: MemorySample = {
+    events,
+    elapsedMs: Math.round(performance.now() - t0),
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    clickhouseTracked: Number(tracked?.value ?? 0),
+    ...procStatus(),
+    engineAllocated: Number(stats?.[1] ?? 0),
+    engineResident: Number(stats?.[2] ?? 0),
+  };
   samples.push(s);
   process.stdout.write(`${JSON.stringify({ sample: s })}\n`);
 };
