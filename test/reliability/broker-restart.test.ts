@@ -87,7 +87,10 @@ describe('raw sink across a broker crash', () => {
     crashes = recordCrashes();
     port = await freePortPair();
     assert.equal(await kafkaScript('start'), 0, 'our broker starts');
-    const kafka: Kafka = createKafka({ brokers: [`127.0.0.1:${port}`], clientId: uniqueName('broker-restart'), logger: testLogger() });
+    // The client's retry budget (createKafka: 8 retries, ~21 s) must outlast the restart: on a loaded 2-core CI
+    // machine the broker's JVM took longer than that to answer again, and the publisher's metadata refresh gave
+    // up (KafkaJSNonRetriableError ECONNREFUSED) before the sink was even tested. ~2.5 min here.
+    const kafka: Kafka = createKafka({ brokers: [`127.0.0.1:${port}`], clientId: uniqueName('broker-restart'), logger: testLogger(), config: { retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 5_000 } } });
     const producer: Producer = createIdempotentProducer(kafka);
     await producer.connect();
     const clickhouse = await testClickHouse();
