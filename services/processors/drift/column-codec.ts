@@ -192,7 +192,7 @@ export interface GridEncoder {
 /**
  * grid shape: a numeric feature of the profile, counted on its grid.
  * Strings and booleans are missing values there, as in the finalizer.
- * Values are kept as they come; encoding sorts and codes them, on the
+ * Values are kept as they come; encoding codes and sorts them, on the
  * encoder's worker thread when there is one (off the event loop).
  */
 export class GridAccumulator implements FeatureAccumulator {
