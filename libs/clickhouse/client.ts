@@ -76,7 +76,9 @@ export const EMBEDDED_SERVER_ARGS: readonly string[] = ['--max_thread_pool_free_
  * ~100 MiB of freed-but-resident memory under a steady stream of checkpoint
  * inserts, merges and finalizer reads, growing with the tables' merges
  * (test/bench/processor-rss-bench.ts, which reports the allocator's
- * allocated and resident bytes); at 1 s it stayed ~30 MiB.
+ * allocated and resident bytes); at 1 s it is typically 30–70 MiB, with
+ * bursts while large merges run. JE_MALLOC_CONF=dirty_decay_ms:0 keeps it
+ * near 16 MiB at a CPU cost not measured yet.
  */
 export const EMBEDDED_JEMALLOC_CONF = 'dirty_decay_ms:1000';
 
