@@ -43,6 +43,8 @@ export interface ThreadCpu {
   node: number;
   /** Every other named thread: the embedded ClickHouse engine's (query pipeline, merges, background pools). */
   engine: number;
+  /** Not this process: CPU seconds the whole machine spent idle (all cores, from /proc/stat), i.e. capacity nobody used. */
+  idle: number;
 }
 
 /** Kernel clock ticks per second, as /proc/<pid>/stat counts CPU time (USER_HZ; 100 on Linux for decades). */
@@ -78,13 +80,20 @@ export function threadCpu(): Map<string, { kind: keyof ThreadCpu; seconds: numbe
     const kind = tid === String(process.pid) ? 'main' : comm === 'node' ? 'node' : 'engine';
     threads.set(tid, { kind, seconds });
   }
+  try {
+    // "cpu  user nice system idle iowait …" in USER_HZ ticks, summed over the cores.
+    const idleTicks = Number(readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/)[4]);
+    threads.set('machine-idle', { kind: 'idle', seconds: idleTicks / USER_HZ });
+  } catch {
+    // no /proc/stat: the idle column reads 0
+  }
   return threads;
 }
 
 /** CPU seconds per thread kind between two threadCpu() samples (undefined where /proc is not available). */
 export function threadCpuDelta(before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>): ThreadCpu | undefined {
   if (!before || !after) return undefined;
-  const out: ThreadCpu = { main: 0, node: 0, engine: 0 };
+  const out: ThreadCpu = { main: 0, node: 0, engine: 0, idle: 0 };
   for (const [tid, t] of after) out[t.kind] += t.seconds - (before.get(tid)?.seconds ?? 0);
   return out;
 }

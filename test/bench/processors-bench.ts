@@ -188,15 +188,15 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
     const t = (kind: keyof ThreadCpu) => median(passes.map((p) => p.threads![kind]));
     const wall = median(passes.map((p) => p.streamMs)) / 1000;
     const total = t('main') + t('node') + t('engine');
-    return `| ${name} | ${wall.toFixed(2)} | ${t('main').toFixed(2)} (${Math.round((100 * t('main')) / wall)}% of the wall time) | ${t('node').toFixed(2)} | ${t('engine').toFixed(2)} | ${total.toFixed(2)} (${(total / wall).toFixed(2)} cores) |`;
+    return `| ${name} | ${wall.toFixed(2)} | ${t('main').toFixed(2)} (${Math.round((100 * t('main')) / wall)}% of the wall time) | ${t('node').toFixed(2)} | ${t('engine').toFixed(2)} | ${total.toFixed(2)} (${(total / wall).toFixed(2)} cores) | ${(t('idle') / wall).toFixed(2)} cores |`;
   };
   const cpuTable = proc.every((p) => p.threads) && bare.every((p) => p.threads)
     ? [
         '',
-        'Where the CPU goes, from the first event read to done (medians; per thread from `/proc/self/task/*/stat`; the broker, a separate process on the same 2 cores, is not included):',
+        `Where the CPU goes, from the first event read to done (medians; per thread from \`/proc/self/task/*/stat\`; the broker, a separate process on the same ${cpus().length} cores, is not included; the last column is the machine's unused capacity from \`/proc/stat\`):`,
         '',
-        '| consumer | wall (s) | main thread CPU (s) | other Node threads (s): V8 GC helpers, drift worker | ClickHouse engine threads (s) | process total (s) |',
-        '|---|---|---|---|---|---|',
+        '| consumer | wall (s) | main thread CPU (s) | other Node threads (s): V8 GC helpers, drift worker | ClickHouse engine threads (s) | process total (s) | machine idle (average) |',
+        '|---|---|---|---|---|---|---|',
         cpuRow('bare kafkajs + decodeEvent', bare),
         cpuRow('processors', proc),
         cpuRow('processors without the drift aggregator', noDrift),
