@@ -33,4 +33,10 @@ export interface WindowAggregator<Delta = unknown, Part extends EncodedPart | Pe
   create(window: WindowKey): Delta;
   add(delta: Delta, event: PredictionEvent): void;
   encode(delta: Delta): Part[];
+  /**
+   * Called once a checkpoint has encoded every window's delta: starts any
+   * work encode() left queued (the drift aggregator's worker message), so it
+   * runs while the caller goes on with the next events.
+   */
+  flush?(): void;
 }

@@ -82,6 +82,7 @@ export class ChunkBuffer {
         for (const p of this.aggregators[i]!.encode(w.deltas[i])) rows.push({ ...base, ...p, events: 0, late_events: 0 });
       }
     }
+    for (const a of this.aggregators) a.flush?.();
     this.windows = new Map();
     this.recent = [];
     this.events = 0;

@@ -187,6 +187,8 @@ function sortCodes(codes: Uint32Array, count: number): Uint32Array {
 /** Encodes grid-shaped states somewhere (a worker thread); undefined from `encode` means "do it inline". */
 export interface GridEncoder {
   encode(grid: ReferenceGrid, key: string, values: Float64Array): Promise<string> | undefined;
+  /** Starts the work encode() has queued now, instead of when the caller's synchronous code ends. */
+  flush?(): void;
 }
 
 /**

@@ -119,5 +119,6 @@ export function createDriftAggregator(options: { profiles?: ProfileCache; policy
       }
       return parts;
     },
+    flush: () => options.encoder?.flush?.(),
   };
 }

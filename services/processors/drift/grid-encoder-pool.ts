@@ -150,10 +150,12 @@ export function createGridEncoderPool(options: { logger: Logger; maxWorkerGridPo
     encode(grid, key, values) {
       if (inline || closed) return undefined;
       return new Promise<string>((resolve) => {
+        // Sent by flush(): the drift aggregator calls it when a checkpoint's drain is done; else at the end of this tick.
         if (queued.length === 0) queueMicrotask(flush);
         queued.push({ grid, key, values, resolve });
       });
     },
+    flush,
     async close() {
       closed = true;
       const w = worker;

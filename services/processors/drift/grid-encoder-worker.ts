@@ -35,13 +35,24 @@ port.on('message', (request: EncodeRequest) => {
   try {
     for (const id of request.drop ?? []) grids.delete(id);
     for (const { gridId, points } of request.grids ?? []) grids.set(gridId, new ReferenceGrid(points));
-    const states: string[] = [];
-    let at = 0;
-    for (const item of request.items) {
+    // Item i's values start at starts[i].
+    const { items } = request;
+    const starts = new Array<number>(items.length);
+    for (let i = 0, at = 0; i < items.length; i++) {
+      starts[i] = at;
+      at += items[i]!.length;
+    }
+    // Encoded grid by grid: a checkpoint holds many windows of each feature, and a grid's lookup tables (~24
+    // bytes per point) stay in the cache for all its windows instead of being reloaded at every item (items
+    // come window by window, features alternating). In the processors benchmark's checkpoints (~1,600 items
+    // of ~330 values, 51 grids) this took the worker from ~300 to ~100 ns per value.
+    const order = items.map((_, i) => i).sort((x, y) => items[x]!.gridId - items[y]!.gridId || x - y);
+    const states = new Array<string>(items.length);
+    for (const i of order) {
+      const item = items[i]!;
       const grid = grids.get(item.gridId);
       if (!grid) throw new Error(`grid ${item.gridId} was never sent to this worker`);
-      states.push(encodeGridValues(grid, item.key, request.values.subarray(at, at + item.length)));
-      at += item.length;
+      states[i] = encodeGridValues(grid, item.key, request.values.subarray(starts[i], starts[i]! + item.length));
     }
     port.postMessage({ id: request.id, states } satisfies EncodeResponse);
   } catch (err) {
