@@ -62,6 +62,14 @@ interface PartitionRun {
 /** Undecodable messages with their errors, as the dead-letter publisher takes them. */
 type DeadLetters = Parameters<DeadLetterPublisher['publish']>[0];
 
+/** Messages ingested between two looks at the event loop while a checkpoint is in flight. */
+const INGEST_SLICE = 500;
+/** Batches (partitions) of a fetch handled side by side. */
+const PARTITIONS_CONCURRENTLY = 8;
+
+/** Lets pending I/O and worker messages run: a macrotask, unlike a resolved promise. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 interface CheckpointState {
   offset: number;
   max_event_ms: number | null;
@@ -84,13 +92,26 @@ interface CheckpointState {
  * checkpoint could, and was seen to double count during a rebalance.)
  *
  * A due checkpoint is taken when the NEXT batch of its partition arrives:
- * the state so far is drained synchronously, its insert starts, and the new
- * batch is decoded and aggregated while the embedded engine writes the part
- * on its own threads; the handler awaits the insert before it returns. So
- * the insert overlaps a batch instead of following one (written after the
- * batch, the inserts were ~20% of a catch-up's wall time). The price: a
- * batch's chunks are written at the partition's next batch, so on an idle
- * partition the last events' chunks wait for the next batch, or for close().
+ * the state so far is drained synchronously, its drift states go to the
+ * encoder worker, and the new batch is decoded and aggregated while the
+ * worker encodes and the embedded engine writes the part on its own
+ * threads; the handler awaits the insert before it returns. So the insert
+ * overlaps a batch instead of following one (written after the batch, the
+ * inserts were ~20% of a catch-up's wall time). The price: a batch's chunks
+ * are written at the partition's next batch, so on an idle partition the
+ * last events' chunks wait for the next batch, or for close().
+ *
+ * The batches of one fetch (one per partition) are handled side by side
+ * (partitionsConsumedConcurrently), so a checkpoint overlaps the ingest of
+ * the whole fetch, not just of its own partition's batch; while one is in
+ * flight the ingest yields every INGEST_SLICE messages so the checkpoint's
+ * next step is not held up behind the fetch's batches. Partitions fall due
+ * together (they start together and see the same rate), so a due
+ * checkpoint waits while another is in flight unless it is overdue; one at
+ * a time, they spread over the fetches instead of queueing on the worker
+ * and the engine in one. (Processors benchmark, 500k events: 0.45x -> 0.60x
+ * the bare consumer with the encoder changes of the same day; main thread
+ * busy 58% -> 80% of the pass.)
  */
 export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
   const log = options.logger.child({ component: 'processor', topic: options.topic, group: options.groupId });
@@ -241,14 +262,16 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
       }
     }
 
-    // Asked once: the loop below never yields, so none of these can change during it (and kafkajs's isStale()
-    // builds a key string per call, ~2% of the processors' time when it was asked per event).
+    // Asked once per batch (kafkajs's isStale() builds a key string per call, ~2% of the processors' time when
+    // it was asked per event). The ingest below may yield between slices, but no rebalance or seek can happen
+    // before this handler returns, and a close() waits for it and checkpoints what it took.
     if (!payload.isRunning() || payload.isStale() || closing || run.revoked) return;
-    // A checkpoint that is due covers the events before this batch; its insert runs while this batch is
-    // decoded and aggregated, and is awaited before this handler returns (see the comment on the runtime).
-    const writing = isDue(run) ? beginCheckpoint(run).catch(() => {}) : undefined;
+    // A checkpoint that is due covers the events before this batch; its insert runs while this batch (and the
+    // fetch's other batches) are decoded and aggregated, and is awaited before this handler returns (see the
+    // comment on the runtime).
+    const writing = isDue(run) && (writesInFlight === 0 || isOverdue(run)) ? trackWrite(beginCheckpoint(run)) : undefined;
     try {
-      const taken = ingest(run, batch);
+      const taken = await ingest(run, batch);
       if (taken === undefined) return;
       const { dead } = taken;
       if (dead.length > 0) {
@@ -263,15 +286,39 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     await payload.heartbeat();
   }
 
+  /** Checkpoints begun by batch handlers and not settled yet: while any is, ingest() yields between slices. */
+  let writesInFlight = 0;
+  function trackWrite(write: Promise<void>): Promise<void> {
+    writesInFlight++;
+    return write.catch(() => {}).finally(() => writesInFlight--);
+  }
+
   const isDue = (run: PartitionRun) =>
     run.lastOffset > run.checkpointOffset && (clock() - run.lastCheckpointAt >= options.checkpointIntervalMs || run.buffer.events >= options.checkpointMaxEvents);
+  /**
+   * Twice past due. A due checkpoint waits while another partition's is being written, unless it is overdue:
+   * partitions that started together fall due together, and their checkpoints, begun in one fetch, would
+   * queue on the encoder worker and the engine while the main thread waited for the last one. One at a time,
+   * each overlaps the ingest of a fetch.
+   */
+  const isOverdue = (run: PartitionRun) =>
+    clock() - run.lastCheckpointAt >= 2 * options.checkpointIntervalMs || run.buffer.events >= 2 * options.checkpointMaxEvents;
 
-  /** Decodes, windows and aggregates a batch's new events; returns the last offset taken and the undecodable messages. */
-  function ingest(run: PartitionRun, batch: EachBatchPayload['batch']): { lastOffset: string; dead: DeadLetters } | undefined {
+  /**
+   * Decodes, windows and aggregates a batch's new events; returns the last offset taken and the undecodable messages.
+   *
+   * While a checkpoint is being written it yields to the event loop every INGEST_SLICE messages, so the
+   * checkpoint's next step (the encoder worker's reply, then the insert) starts within a slice rather than after
+   * the whole batch, or after every batch of the fetch, which the handlers ingest back to back.
+   */
+  async function ingest(run: PartitionRun, batch: EachBatchPayload['batch']): Promise<{ lastOffset: string; dead: DeadLetters } | undefined> {
     const dead: DeadLetters = [];
     let lastTaken: string | undefined;
     const size = options.windowSizeMs;
-    for (const message of batch.messages) {
+    const messages = batch.messages;
+    for (let i = 0; i < messages.length; i++) {
+      if (i > 0 && i % INGEST_SLICE === 0 && writesInFlight > 0) await yieldToEventLoop();
+      const message = messages[i]!;
       lastTaken = message.offset;
       const offset = Number(message.offset);
       // At or below lastOffset: a replay — of checkpointed work after a
@@ -333,6 +380,9 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        // The batches of one fetch (one per partition) are handled side by side: while one partition's
+        // checkpoint is encoded and inserted, the others' events are ingested (see ingest()).
+        partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
         eachBatch: async (payload) => {
           if (closing) return;
           const work = handleBatch(payload);
@@ -351,13 +401,14 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
       closePromise ??= (async () => {
         closing = true;
         await Promise.allSettled([...inflight]);
-        for (const run of partitions.values()) {
-          try {
-            await checkpoint(run);
-          } catch (err) {
-            log.error({ partition: run.partition, err: messageOf(err) }, 'final checkpoint failed; events since the last one will be re-read');
-          }
-        }
+        // Side by side: each partition's states are encoded and inserted while the others' are.
+        await Promise.all(
+          [...partitions.values()].map((run) =>
+            checkpoint(run).catch((err: unknown) => {
+              log.error({ partition: run.partition, err: messageOf(err) }, 'final checkpoint failed; events since the last one will be re-read');
+            }),
+          ),
+        );
         await consumer?.disconnect();
         log.info(stats, 'processor closed');
       })();
