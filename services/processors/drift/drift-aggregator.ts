@@ -26,7 +26,8 @@ class DriftPlan {
       }
       const { fewValuesMax } = resolveThresholds(policy.thresholds, policy.featureThresholds?.[model]?.[name]);
       const { grid, onGrid } = featureGridPlan(feature, policy.bins, fewValuesMax);
-      this.makers.set(name, grid && onGrid ? () => new GridAccumulator(grid, key, encoder) : () => new RawAccumulator());
+      const size = { last: 64 }; // shared by this feature's accumulators (see GridAccumulator)
+      this.makers.set(name, grid && onGrid ? () => new GridAccumulator(grid, key, encoder, size) : () => new RawAccumulator());
     }
   }
 
