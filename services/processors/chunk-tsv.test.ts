@@ -4,13 +4,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createClickHouse, insertTabSeparated, queryRows } from '../../libs/clickhouse/client.ts';
-import { CHUNK_COLUMNS, encodeChunkRows, tsvDateTime64, tsvString, type StoredChunkRow } from './chunk-tsv.ts';
+import { CHUNK_COLUMNS, encodeChunkRows, encodeChunkRowsOf, tsvDateTime64, tsvString, type StoredChunkRow } from './chunk-tsv.ts';
 
 test('TabSeparated escaping covers backslash, tab, newline and carriage return, and nothing else', () => {
   assert.equal(tsvString('plain {"n":"QUJD+/="}'), 'plain {"n":"QUJD+/="}');
   assert.equal(tsvString('a\\b\tc\nd\re'), 'a\\\\b\\tc\\nd\\re');
   assert.equal(tsvDateTime64(0), '1970-01-01 00:00:00.000');
   assert.equal(tsvDateTime64(1_700_000_000_123), '2023-11-14 22:13:20.123');
+});
+
+test('rows sharing their checkpoint key and window encode as each row written out in full', () => {
+  const key = { pipeline: 'p\tipe', topic: 't', partition: 3, chunk_offset: 42 };
+  const w = (model: string, start: number) => ({ model, model_version: 'v\\1', window_start: start, window_end: start + 60_000 });
+  // Runs of one window, a change of model only, of start only, and a window coming back after another.
+  const windows = [w('a', 0), w('a', 0), w('b', 0), w('b', 60_000), w('a', 0), w('a', 0)];
+  const rows = windows.map((win, i) => ({ ...win, part: i % 2 ? 'meta' : `drift:x${i}`, events: i, late_events: 0, state: i === 2 ? 'tab\there' : `{"s":"${i}"}` }));
+  const full = encodeChunkRows(rows.map((r) => ({ ...key, ...r })));
+  assert.equal(encodeChunkRowsOf(key, rows), full);
+  const perRow = rows.map((r) => encodeChunkRows([{ ...key, ...r }])).join('');
+  assert.equal(full, perRow);
+  // Rows with their own keys: a key change in the middle is written too.
+  const mixed = rows.map((r, i) => ({ ...key, chunk_offset: i < 3 ? 42 : 43, ...r }));
+  assert.equal(encodeChunkRows(mixed), mixed.map((r) => encodeChunkRows([r])).join(''));
+  assert.match(encodeChunkRows(mixed).split('\n')[3]!, /^p\\tipe\tt\t3\t43\tb\t/);
 });
 
 const ch = await createClickHouse({ dataDir: mkdtempSync(join(tmpdir(), 'driftline-chunk-tsv-')) });

@@ -6,7 +6,7 @@ import type { DeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import type { WindowAggregator } from './aggregator.ts';
 import { ChunkBuffer, settleChunkRows } from './chunk-buffer.ts';
-import { CHUNK_COLUMNS, encodeChunkRows } from './chunk-tsv.ts';
+import { CHUNK_COLUMNS, encodeChunkRows, encodeChunkRowsOf } from './chunk-tsv.ts';
 import { PartitionWatermark, windowStartOf } from './windowing.ts';
 
 export interface ProcessorRuntimeOptions {
@@ -193,7 +193,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     const base = { pipeline: options.groupId, topic: options.topic, partition: run.partition, chunk_offset: offset };
     const drained = run.buffer.drain();
     const pending = run.pending;
-    const chunks = settleChunkRows(drained).then((rows) => ({ body: (pending?.body ?? '') + encodeChunkRows(rows.map((r) => ({ ...base, ...r }))), rows: (pending?.rows ?? 0) + rows.length }));
+    const chunks = settleChunkRows(drained).then((rows) => ({ body: (pending?.body ?? '') + encodeChunkRowsOf(base, rows), rows: (pending?.rows ?? 0) + rows.length }));
     run.pending = undefined;
     const maxEvent = Number.isFinite(run.watermark.maxEventMs) ? run.watermark.maxEventMs : null;
     const state: CheckpointState = { offset, max_event_ms: maxEvent };
