@@ -62,6 +62,16 @@ interface PartitionRun {
 /** Undecodable messages with their errors, as the dead-letter publisher takes them. */
 type DeadLetters = Parameters<DeadLetterPublisher['publish']>[0];
 
+/**
+ * The processors' fetch settings (the benchmark's bare consumer uses them too). Up to 24 MiB per fetch
+ * (kafkajs's default is 10): a checkpoint overlaps the ingest of one fetch and is awaited at its end (see the
+ * runtime), so a fetch must take longer to ingest than a checkpoint takes to encode and insert; at 10 MiB a
+ * catch-up's fetches did not, and the main thread waited ~10% of the time at their ends. The time between
+ * fetches (the broker's reply, kafkajs decoding it) grows with the bytes, so fewer, larger fetches cost the
+ * same there. A fetch's messages are all in memory while it is handled: ~24 MiB more at the peak.
+ */
+export const PROCESSOR_FETCH = { maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 24 * 1024 * 1024 } as const;
+
 /** Messages ingested between two looks at the event loop while a checkpoint is in flight. */
 const INGEST_SLICE = 500;
 /** Batches (partitions) of a fetch handled side by side. */
@@ -362,7 +372,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     watermarks: () => new Map([...partitions].map(([p, r]) => [p, r.watermark.watermarkMs])),
 
     async start(): Promise<void> {
-      consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024, sessionTimeout: options.sessionTimeoutMs ?? 30_000 });
+      consumer = options.kafka.consumer({ groupId: options.groupId, ...PROCESSOR_FETCH, sessionTimeout: options.sessionTimeoutMs ?? 30_000 });
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
         assigned = new Set(event.payload.memberAssignment[options.topic] ?? []);
         for (const p of [...partitions.keys()]) {

@@ -30,6 +30,7 @@ import { silentLogger } from '../../libs/logging/logger.ts';
 import { createRng } from '../../libs/model/random.ts';
 import { buildReferenceProfile } from '../../libs/profiles/reference-profile.ts';
 import { saveProfile } from '../../libs/profiles/profile-store.ts';
+import { PROCESSOR_FETCH } from '../../services/processors/processor-runtime.ts';
 import { createProcessorsService } from '../../services/processors/processors-service.ts';
 import { benchTopics, deleteTopics, int, median, mib, predictionEncoder, publishAll, threadCpu, threadCpuDelta, type ThreadCpu } from './bench-support.ts';
 
@@ -94,7 +95,8 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
   });
 
   async function bareConsumer(): Promise<Pass> {
-    const consumer = kafka.consumer({ groupId: `${topics.predictions}-bare-${Math.random()}`, maxWaitTimeInMs: 100, maxBytesPerPartition: 4 * 1024 * 1024 });
+    // The processors' fetch settings: the same fetches, only the work on them differs.
+    const consumer = kafka.consumer({ groupId: `${topics.predictions}-bare-${Math.random()}`, ...PROCESSOR_FETCH });
     const t0 = performance.now();
     const c0 = cpuNow();
     await consumer.connect();
