@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runTsxChild, threadCpu, threadCpuDelta } from './bench-support.ts';
+import { runTsxChild, theilSenSlope, threadCpu, threadCpuDelta } from './bench-support.ts';
 
 // The scale-out proof compares tables a child prints as one long JSON line.
 // Decoding each stdout chunk on its own turned a '–' (3 bytes in UTF-8) that
@@ -32,4 +32,15 @@ test('threadCpu attributes CPU burnt on the main thread to main', { skip: proces
   assert.ok(delta.main >= 0.15, `main thread CPU ${delta.main} s after 0.3 s of spinning`);
   assert.ok(delta.main <= 1, `main thread CPU ${delta.main} s`);
   assert.ok(delta.engine < 0.1, `no engine threads in this process (${delta.engine} s)`);
+});
+
+// Expected values from scipy.stats.theilslopes (scipy 1.17): theilslopes(y, x)[0].
+test('theilSenSlope matches scipy.stats.theilslopes, outliers and ties in x included', () => {
+  const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const y = [10, 12, 11, 40, 13, 15, 14, 90, 16, 17];
+  assert.equal(theilSenSlope(x.map((xi, i) => [xi, y[i]!] as const)), 0.75);
+  const x2 = [0.5, 1.0, 1.0, 2.0, 3.5];
+  const y2 = [3.0, 1.0, 2.0, 5.0, 4.0];
+  assert.ok(Math.abs(theilSenSlope(x2.map((xi, i) => [xi, y2[i]!] as const)) - 0.8) < 1e-12);
+  assert.equal(theilSenSlope([[1, 5]]), 0);
 });

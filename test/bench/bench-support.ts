@@ -25,6 +25,23 @@ export function median(values: readonly number[]): number {
 }
 
 /** 1234567 → "1,234,567". */
+/**
+ * Theil–Sen slope: the median of the slopes between every pair of points
+ * (pairs with equal x skipped), as scipy.stats.theilslopes. Unlike least
+ * squares, a few outliers (a burst of memory held for a second) do not
+ * tilt it.
+ */
+export function theilSenSlope(points: ReadonlyArray<readonly [number, number]>): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const dx = points[j]![0] - points[i]![0];
+      if (dx !== 0) slopes.push((points[j]![1] - points[i]![1]) / dx);
+    }
+  }
+  return slopes.length === 0 ? 0 : median(slopes);
+}
+
 export const int = (n: number) => Math.round(n).toLocaleString('en-US');
 /** Bytes → "123 MiB". */
 export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
