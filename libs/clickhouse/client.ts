@@ -72,12 +72,12 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
  * back to the system (SYSTEM JEMALLOC PURGE, ~2 ms). Its decay timer alone
  * (EMBEDDED_JEMALLOC_CONF) did not keep up: over 10M events of
  * test/bench/processor-rss-bench.ts the engine held ~60 MiB while its
- * allocator kept 110–400 MiB resident, the swing that made the process's
- * RSS look like it grew. An arena decays only when its threads allocate
- * again, and the engine's threads come and go in bursts (merges, inserts,
- * finalizer reads); a purge reaches every arena. Measured on its own: 706 ->
- * 39 MiB resident in one purge after a 3M-row insert and read (allocated 30
- * MiB); every 2 s, the processors benchmark includes its cost.
+ * allocator kept 110–400 MiB resident. With a purge every 2 s the freed
+ * pages it holds stay at 4–20 MiB between bursts (its stats sampled every
+ * 50k events of a 2.5M run); what a burst frees (a processor_chunks merge
+ * tracks 60–80 MiB) can still show for up to 2 s. One purge on its own: 706
+ * -> 39 MiB resident after a 3M-row insert and read (30 MiB allocated). The
+ * processors benchmark includes its cost.
  */
 export const EMBEDDED_PURGE_INTERVAL_MS = 2_000;
 

@@ -68,7 +68,7 @@ type DeadLetters = Parameters<DeadLetterPublisher['publish']>[0];
  * runtime), so a fetch must take longer to ingest than a checkpoint takes to encode and insert; at 10 MiB a
  * catch-up's fetches did not, and the main thread waited ~10% of the time at their ends. The time between
  * fetches (the broker's reply, kafkajs decoding it) grows with the bytes, so fewer, larger fetches cost the
- * same there. A fetch's messages are all in memory while it is handled: ~24 MiB more at the peak.
+ * same there. A fetch's messages are all in memory while it is handled: up to 24 MiB, 14 more than before.
  */
 export const PROCESSOR_FETCH = { maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 24 * 1024 * 1024 } as const;
 
