@@ -74,6 +74,8 @@ export const PROCESSOR_FETCH = { maxWaitTimeInMs: 250, maxBytesPerPartition: 4 *
 
 /** Messages ingested between two looks at the event loop while a checkpoint is in flight. */
 const INGEST_SLICE = 500;
+/** Checkpoints of fewer events than this never wait for another partition's (see isOverdue). */
+const QUEUE_MIN_EVENTS = 5_000;
 /** Batches (partitions) of a fetch handled side by side. */
 const PARTITIONS_CONCURRENTLY = 8;
 
@@ -279,7 +281,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     // A checkpoint that is due covers the events before this batch; its insert runs while this batch (and the
     // fetch's other batches) are decoded and aggregated, and is awaited before this handler returns (see the
     // comment on the runtime).
-    const writing = isDue(run) && (writesInFlight === 0 || isOverdue(run)) ? trackWrite(beginCheckpoint(run)) : undefined;
+    const writing = isDue(run) && (writesInFlight === 0 || isOverdue(run) || run.buffer.events < QUEUE_MIN_EVENTS) ? trackWrite(beginCheckpoint(run)) : undefined;
     try {
       const taken = await ingest(run, batch);
       if (taken === undefined) return;
@@ -306,10 +308,12 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
   const isDue = (run: PartitionRun) =>
     run.lastOffset > run.checkpointOffset && (clock() - run.lastCheckpointAt >= options.checkpointIntervalMs || run.buffer.events >= options.checkpointMaxEvents);
   /**
-   * Twice past due. A due checkpoint waits while another partition's is being written, unless it is overdue:
-   * partitions that started together fall due together, and their checkpoints, begun in one fetch, would
-   * queue on the encoder worker and the engine while the main thread waited for the last one. One at a time,
-   * each overlaps the ingest of a fetch.
+   * Twice past due. A large due checkpoint (QUEUE_MIN_EVENTS) waits while another partition's is being
+   * written, unless it is overdue: partitions that started together fall due together, and in a catch-up
+   * their checkpoints, begun in one fetch, queued on the encoder worker and the engine while the main thread
+   * waited for the last one. One at a time, each overlaps the ingest of a fetch. Live traffic's checkpoints
+   * are small and quick, and holding them back only delayed the windows' close (drift detection latency
+   * 4.5 -> 5.3 s in the benchmark).
    */
   const isOverdue = (run: PartitionRun) =>
     clock() - run.lastCheckpointAt >= 2 * options.checkpointIntervalMs || run.buffer.events >= 2 * options.checkpointMaxEvents;
