@@ -118,7 +118,7 @@ interface CheckpointState {
  * the whole fetch, not just of its own partition's batch; while one is in
  * flight the ingest yields every INGEST_SLICE messages so the checkpoint's
  * next step is not held up behind the fetch's batches. Partitions fall due
- * together (they start together and see the same rate), so a due
+ * together (they start together and see the same rate), so a large due
  * checkpoint waits while another is in flight unless it is overdue; one at
  * a time, they spread over the fetches instead of queueing on the worker
  * and the engine in one. (Processors benchmark, 500k events: 0.45x -> 0.60x
