@@ -1,13 +1,13 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { insertTabSeparated, queryRows, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
-import { decodeEvent } from '../../libs/contracts/decode.ts';
 import { DriftlineError, messageOf } from '../../libs/errors/errors.ts';
 import type { DeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import type { WindowAggregator } from './aggregator.ts';
 import { ChunkBuffer, settleChunkRows } from './chunk-buffer.ts';
 import { CHUNK_COLUMNS, encodeChunkRows, encodeChunkRowsOf } from './chunk-tsv.ts';
-import { PartitionWatermark, windowStartOf } from './windowing.ts';
+import { ingestBatch, type PartitionRun } from './partition-run.ts';
+import { PartitionWatermark } from './windowing.ts';
 
 export interface ProcessorRuntimeOptions {
   kafka: Kafka;
@@ -42,26 +42,6 @@ export interface ProcessorStats {
   checkpointFailures: number;
 }
 
-interface PartitionRun {
-  partition: number;
-  watermark: PartitionWatermark;
-  buffer: ChunkBuffer;
-  /** Chunk rows of a failed checkpoint (TabSeparated, with their own chunk offset), retried by the next one. */
-  pending: { body: string; rows: number } | undefined;
-  lastOffset: number;
-  checkpointOffset: number;
-  lastCheckpointAt: number;
-  /** Serializes checkpoints of this partition (batch loop vs close). */
-  lock: Promise<void>;
-  /** A checkpoint of this partition (insert, then offset commit) is in flight. */
-  writing: boolean;
-  /** Set when a rebalance took the partition away: nothing more may be written for it. */
-  revoked: boolean;
-}
-
-/** Undecodable messages with their errors, as the dead-letter publisher takes them. */
-type DeadLetters = Parameters<DeadLetterPublisher['publish']>[0];
-
 /**
  * The processors' fetch settings (the benchmark's bare consumer uses them too). Up to 24 MiB per fetch
  * (kafkajs's default is 10): a checkpoint overlaps the ingest of one fetch and is awaited at its end (see the
@@ -72,15 +52,10 @@ type DeadLetters = Parameters<DeadLetterPublisher['publish']>[0];
  */
 export const PROCESSOR_FETCH = { maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 24 * 1024 * 1024 } as const;
 
-/** Messages ingested between two looks at the event loop while a checkpoint is in flight. */
-const INGEST_SLICE = 500;
 /** Checkpoints of fewer events than this never wait for another partition's (see isOverdue). */
 const QUEUE_MIN_EVENTS = 5_000;
 /** Batches (partitions) of a fetch handled side by side. */
 const PARTITIONS_CONCURRENTLY = 8;
-
-/** Lets pending I/O and worker messages run: a macrotask, unlike a resolved promise. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface CheckpointState {
   offset: number;
@@ -116,7 +91,7 @@ interface CheckpointState {
  * The batches of one fetch (one per partition) are handled side by side
  * (partitionsConsumedConcurrently), so a checkpoint overlaps the ingest of
  * the whole fetch, not just of its own partition's batch; while one is in
- * flight the ingest yields every INGEST_SLICE messages so the checkpoint's
+ * flight the ingest yields every 500 messages (partition-run.ts) so the checkpoint's
  * next step is not held up behind the fetch's batches. Partitions fall due
  * together (they start together and see the same rate), so a large due
  * checkpoint waits while another is in flight unless it is overdue; one at
@@ -283,7 +258,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     // comment on the runtime).
     const writing = isDue(run) && (writesInFlight === 0 || isOverdue(run) || run.buffer.events < QUEUE_MIN_EVENTS) ? trackWrite(beginCheckpoint(run)) : undefined;
     try {
-      const taken = await ingest(run, batch);
+      const taken = await ingestBatch(run, batch, { windowSizeMs: options.windowSizeMs, counters: stats, yieldBetweenSlices: () => writesInFlight > 0 });
       if (taken === undefined) return;
       const { dead } = taken;
       if (dead.length > 0) {
@@ -298,7 +273,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     await payload.heartbeat();
   }
 
-  /** Checkpoints begun by batch handlers and not settled yet: while any is, ingest() yields between slices. */
+  /** Checkpoints begun by batch handlers and not settled yet: while any is, ingestBatch() yields between slices. */
   let writesInFlight = 0;
   function trackWrite(write: Promise<void>): Promise<void> {
     writesInFlight++;
@@ -317,51 +292,6 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
    */
   const isOverdue = (run: PartitionRun) =>
     clock() - run.lastCheckpointAt >= 2 * options.checkpointIntervalMs || run.buffer.events >= 2 * options.checkpointMaxEvents;
-
-  /**
-   * Decodes, windows and aggregates a batch's new events; returns the last offset taken and the undecodable messages.
-   *
-   * While a checkpoint is being written it yields to the event loop every INGEST_SLICE messages, so the
-   * checkpoint's next step (the encoder worker's reply, then the insert) starts within a slice rather than after
-   * the whole batch, or after every batch of the fetch, which the handlers ingest back to back.
-   */
-  async function ingest(run: PartitionRun, batch: EachBatchPayload['batch']): Promise<{ lastOffset: string; dead: DeadLetters } | undefined> {
-    const dead: DeadLetters = [];
-    let lastTaken: string | undefined;
-    const size = options.windowSizeMs;
-    const messages = batch.messages;
-    for (let i = 0; i < messages.length; i++) {
-      if (i > 0 && i % INGEST_SLICE === 0 && writesInFlight > 0) await yieldToEventLoop();
-      const message = messages[i]!;
-      lastTaken = message.offset;
-      const offset = Number(message.offset);
-      // At or below lastOffset: a replay — of checkpointed work after a
-      // restart, or (when a rebalance let us keep the partition) of events
-      // still in our buffer, redelivered from the committed offset.
-      if (offset <= run.lastOffset) {
-        stats.replaysSkipped++;
-        continue;
-      }
-      run.lastOffset = offset;
-      stats.consumed++;
-      const decoded = decodeEvent('predictions', message.value);
-      if (!decoded.ok) {
-        dead.push({ source: { topic: batch.topic, partition: batch.partition, message }, error: decoded.error });
-        continue;
-      }
-      const event = decoded.value;
-      const start = windowStartOf(event.ts, size);
-      const window = run.buffer.window(event.model, event.model_version, start, start + size);
-      if (run.watermark.isClosed(start + size)) {
-        run.buffer.addLate(window);
-        stats.late++;
-      } else {
-        run.buffer.add(event, window);
-      }
-      run.watermark.observe(event.ts);
-    }
-    return lastTaken === undefined ? undefined : { lastOffset: lastTaken, dead };
-  }
 
   return {
     stats: (): ProcessorStats => ({ ...stats }),
@@ -395,7 +325,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
         autoCommit: false,
         eachBatchAutoResolve: false,
         // The batches of one fetch (one per partition) are handled side by side: while one partition's
-        // checkpoint is encoded and inserted, the others' events are ingested (see ingest()).
+        // checkpoint is encoded and inserted, the others' events are ingested (see ingestBatch()).
         partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
         eachBatch: async (payload) => {
           if (closing) return;
