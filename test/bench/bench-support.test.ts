@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runTsxChild, theilSenSlope, threadCpu, threadCpuDelta } from './bench-support.ts';
+import { runTsxChild, theilSenSlope, threadCpu, threadCpuDelta, waitForQuiet } from './bench-support.ts';
 
 // The scale-out proof compares tables a child prints as one long JSON line.
 // Decoding each stdout chunk on its own turned a '–' (3 bytes in UTF-8) that
@@ -43,4 +43,14 @@ test('theilSenSlope matches scipy.stats.theilslopes, outliers and ties in x incl
   const y2 = [3.0, 1.0, 2.0, 5.0, 4.0];
   assert.ok(Math.abs(theilSenSlope(x2.map((xi, i) => [xi, y2[i]!] as const)) - 0.8) < 1e-12);
   assert.equal(theilSenSlope([[1, 5]]), 0);
+});
+
+test('waitForQuiet waits for the extra condition, and no longer than maxMs', async () => {
+  // idleShare 0: the machine always counts as quiet, so only extra() decides.
+  let asked = 0;
+  const waited = await waitForQuiet({ idleShare: 0, maxMs: 10_000, extra: async () => ++asked >= 3 });
+  assert.equal(asked, 3, 'asked until it said yes');
+  assert.ok(waited >= 1_400 && waited < 5_000, `three 500 ms samples (${waited} ms)`);
+  const capped = await waitForQuiet({ idleShare: 0, maxMs: 1_200, extra: async () => false });
+  assert.ok(capped >= 1_200 && capped < 3_000, `gives up after maxMs (${capped} ms)`);
 });

@@ -115,6 +115,38 @@ export function threadCpuDelta(before: ReturnType<typeof threadCpu>, after: Retu
   return out;
 }
 
+/** Idle and total CPU ticks of the machine so far (all cores, /proc/stat); undefined off Linux. */
+function machineTicks(): { idle: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: fields[3]! + (fields[4] ?? 0), total: fields.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until the machine is quiet (at least `idleShare` of its CPU unused
+ * over a 500 ms sample) and `extra()` says its own background work is done,
+ * or `maxMs` passed; returns the ms waited. Passes of a side-by-side
+ * benchmark run back to back, and what one pass leaves running (the
+ * embedded engine's merges, the broker flushing) otherwise lands on the
+ * next one's time: the bare consumer's runs, the shortest, swung by 1.5x.
+ */
+export async function waitForQuiet(options: { maxMs?: number; idleShare?: number; extra?: () => Promise<boolean> } = {}): Promise<number> {
+  const t0 = Date.now();
+  const maxMs = options.maxMs ?? 30_000;
+  const idleShare = options.idleShare ?? 0.8;
+  while (Date.now() - t0 < maxMs) {
+    const before = machineTicks();
+    await new Promise((r) => setTimeout(r, 500));
+    const after = machineTicks();
+    const idle = before && after && after.total > before.total ? (after.idle - before.idle) / (after.total - before.total) : 1;
+    if (idle >= idleShare && (await (options.extra?.() ?? Promise.resolve(true)))) break;
+  }
+  return Date.now() - t0;
+}
+
 /** A fresh set of Driftline topics named `<prefix>-<time>.*` (6 prediction partitions, 3 label partitions). */
 export async function benchTopics(kafka: Kafka, prefix: string): Promise<TopicNames> {
   const base = `driftline-bench-${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;

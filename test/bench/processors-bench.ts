@@ -18,7 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { createClickHouse, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
+import { createClickHouse, queryRows, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
 import { migrate } from '../../libs/clickhouse/migrations.ts';
 import { decodeEvent } from '../../libs/contracts/decode.ts';
 import { newPredictionId } from '../../libs/contracts/prediction-id.ts';
@@ -32,7 +32,7 @@ import { buildReferenceProfile } from '../../libs/profiles/reference-profile.ts'
 import { saveProfile } from '../../libs/profiles/profile-store.ts';
 import { PROCESSOR_FETCH } from '../../services/processors/processor-runtime.ts';
 import { createProcessorsService } from '../../services/processors/processors-service.ts';
-import { benchTopics, deleteTopics, int, median, mib, predictionEncoder, publishAll, threadCpu, threadCpuDelta, type ThreadCpu } from './bench-support.ts';
+import { benchTopics, deleteTopics, int, median, mib, predictionEncoder, publishAll, threadCpu, threadCpuDelta, waitForQuiet, type ThreadCpu } from './bench-support.ts';
 
 export interface ProcessorsBenchOptions {
   events?: number;
@@ -166,12 +166,18 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
   const noDrift: Pass[] = [];
   let rssPeak = 0;
   try {
+    // Each pass starts on a quiet machine, with the engine's merges of the previous passes' chunks done.
+    const noMerges = async () => Number((await queryRows<{ c: string }>(clickhouse, 'SELECT count() AS c FROM system.merges'))[0]!.c) === 0;
+    const quiet = () => waitForQuiet({ extra: noMerges });
     for (let r = 0; r < repeats; r++) {
+      await quiet();
       bare.push(await bareConsumer());
       log(`bare consumer run ${r + 1}: ${bare.at(-1)!.streamMs.toFixed(0)} ms`);
+      await quiet();
       proc.push(await processors(clickhouse));
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
       log(`processors run ${r + 1}: ${proc.at(-1)!.streamMs.toFixed(0)} ms`);
+      await quiet();
       noDrift.push(await processors(clickhouse, ['drift']));
       log(`processors without drift run ${r + 1}: ${noDrift.at(-1)!.streamMs.toFixed(0)} ms`);
     }
@@ -217,7 +223,7 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
   return [
     '## Stream processors vs bare consumer',
     '',
-    `${int(n)} prediction events (3 models, 17 numeric + 3 categorical features, 6 partitions, 50 min of event time) on the local Kafka broker. Each consumer below reads the same topic from the beginning in one process, with the same fetch settings (the processors': up to 24 MiB per fetch, 4 MiB per partition), the three alternating, ${repeats} run${repeats === 1 ? '' : 's'} each, median reported. The bare consumer decodes and schema-validates every event (\`decodeEvent\`, with the hand-written fast path for prediction events); the processors (drift, validation and SLO aggregators, as deployed, with a reference profile per model; \`x0\` shifts by half a standard deviation halfway through) also window them (1 min, 10 s lateness), aggregate drift deltas per feature (numeric values counted on the reference grid), validation and latency states, and checkpoint them into the embedded ClickHouse (every 2 s per partition, plus a final checkpoint) before committing offsets, while the finalizer (every 1 s) merges the chunks of each closed window and writes drift, validation and SLO metrics and alerts (drift statistics on one worker thread, \`PROCESSORS_DRIFT_WORKERS\` = 1; its CPU time is in the process's).`,
+    `${int(n)} prediction events (3 models, 17 numeric + 3 categorical features, 6 partitions, 50 min of event time) on the local Kafka broker. Each consumer below reads the same topic from the beginning in one process, with the same fetch settings (the processors': up to 24 MiB per fetch, 4 MiB per partition), the three alternating, ${repeats} run${repeats === 1 ? '' : 's'} each, median reported; each pass starts once the machine is quiet (at least 80% of its CPU idle over half a second) and the embedded engine has no merge running, at most 30 s later, so that what one pass leaves behind does not land on the next one's time. The bare consumer decodes and schema-validates every event (\`decodeEvent\`, with the hand-written fast path for prediction events); the processors (drift, validation and SLO aggregators, as deployed, with a reference profile per model; \`x0\` shifts by half a standard deviation halfway through) also window them (1 min, 10 s lateness), aggregate drift deltas per feature (numeric values counted on the reference grid), validation and latency states, and checkpoint them into the embedded ClickHouse (every 2 s per partition, plus a final checkpoint) before committing offsets, while the finalizer (every 1 s) merges the chunks of each closed window and writes drift, validation and SLO metrics and alerts (drift statistics on one worker thread, \`PROCESSORS_DRIFT_WORKERS\` = 1; its CPU time is in the process's).`,
     '',
     `Run: \`node --import tsx test/bench/processors-bench.ts --events ${n} --repeats ${repeats}\``,
     '',
