@@ -120,8 +120,9 @@ test('a corrupt chunk state is left out and said; the other chunks count', async
   for (let i = 0; i < 600; i++) acc.add(rng.normal(0, 1));
   const good = (await acc.encode())!;
   // A state whose codes go wrong halfway: its good first half must not be counted either.
-  const halfBad = JSON.parse(good) as { g: string; s: string };
-  halfBad.s = Buffer.concat([Buffer.from(halfBad.s, 'base64'), Buffer.from([0xff, 0xff, 0xff, 0x7f, 0x01])]).toString('base64');
+  const halfBad = JSON.parse(good) as { g: string; r: string };
+  halfBad.r = Buffer.concat([Buffer.from(halfBad.r, 'base64'), Buffer.from([0xff, 0xff, 0xff, 0x7f, 0x01])]).toString('base64');
+  // The second one is in the older pair coding ("s"), which is still read.
   const states = [good, `{"g":${JSON.stringify(key)},"s":"/////w=="}`, 'not json', JSON.stringify(halfBad), '{"c":[["a",1],"b"]}'];
   const { report } = computeFeatureDrift({ name, feature, states, events: 600, minCurrentCount: 1, gridKey: key });
   assert.equal(report.currentCount, 600);
