@@ -54,3 +54,14 @@ test('waitForQuiet waits for the extra condition, and no longer than maxMs', asy
   const capped = await waitForQuiet({ idleShare: 0, maxMs: 1_200, extra: async () => false });
   assert.ok(capped >= 1_200 && capped < 3_000, `gives up after maxMs (${capped} ms)`);
 });
+
+test('threadCpu counts a worker thread that ended between the two samples', { skip: process.platform !== 'linux' }, async () => {
+  const { Worker } = await import('node:worker_threads');
+  const before = threadCpu();
+  // ~0.3 s of spinning on a worker, which then exits: gone from /proc/self/task by the second sample.
+  const worker = new Worker('const t0 = Date.now(); let x = 0; while (Date.now() - t0 < 300) x += Math.sqrt(x + 1);', { eval: true });
+  await new Promise((resolve) => worker.once('exit', resolve));
+  const delta = threadCpuDelta(before, threadCpu());
+  assert.ok(delta, '/proc/self/task is readable on Linux');
+  assert.ok(delta.node >= 0.15, `other threads' CPU ${delta.node} s after a worker spun 0.3 s and ended`);
+});

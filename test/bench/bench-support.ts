@@ -56,7 +56,10 @@ export function machineDescription(): string {
 export interface ThreadCpu {
   /** The JavaScript main thread: kafkajs, decoding, aggregation, checkpoint encoding. */
   main: number;
-  /** Node's other threads (named "node"): V8's garbage-collector helpers, worker threads (the drift statistics), libuv. */
+  /**
+   * Every thread but the main one and the engine's live ones: V8's garbage-collector helpers, worker threads
+   * (drift statistics, grid encoder), libuv, and threads that ended during the pass (the workers stop at close()).
+   */
   node: number;
   /** Every other named thread: the embedded ClickHouse engine's (query pipeline, merges, background pools). */
   engine: number;
@@ -70,17 +73,22 @@ const USER_HZ = 100;
 /**
  * Cumulative CPU seconds of this process per thread kind, from
  * /proc/self/task/<tid>/stat (Linux; undefined elsewhere). Sample before
- * and after a pass and subtract (threadCpuDelta): threads that ended in
- * between are not counted.
+ * and after a pass and subtract (threadCpuDelta). A thread that ended in
+ * between is gone from /proc, so "node" is taken as the whole process's
+ * CPU (getrusage, which keeps ended threads) minus the main thread and the
+ * engine's threads still alive: the processors' worker threads end in
+ * close(), inside the timed pass.
  */
-export function threadCpu(): Map<string, { kind: keyof ThreadCpu; seconds: number }> | undefined {
+export function threadCpu(): Map<string, { kind: keyof ThreadCpu | 'process'; seconds: number }> | undefined {
   let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');
   } catch {
     return undefined;
   }
-  const threads = new Map<string, { kind: keyof ThreadCpu; seconds: number }>();
+  const threads = new Map<string, { kind: keyof ThreadCpu | 'process'; seconds: number }>();
+  const usage = process.cpuUsage();
+  threads.set('process', { kind: 'process', seconds: (usage.user + usage.system) / 1e6 });
   for (const tid of tids) {
     let stat: string;
     try {
@@ -111,7 +119,13 @@ export function threadCpu(): Map<string, { kind: keyof ThreadCpu; seconds: numbe
 export function threadCpuDelta(before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>): ThreadCpu | undefined {
   if (!before || !after) return undefined;
   const out: ThreadCpu = { main: 0, node: 0, engine: 0, idle: 0 };
-  for (const [tid, t] of after) out[t.kind] += t.seconds - (before.get(tid)?.seconds ?? 0);
+  let processSeconds = 0;
+  for (const [tid, t] of after) {
+    const delta = t.seconds - (before.get(tid)?.seconds ?? 0);
+    if (t.kind === 'process') processSeconds = delta;
+    else if (t.kind !== 'node') out[t.kind] += delta;
+  }
+  out.node = Math.max(0, processSeconds - out.main - out.engine);
   return out;
 }
 

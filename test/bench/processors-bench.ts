@@ -201,9 +201,9 @@ export async function runProcessorsBench(options: ProcessorsBenchOptions = {}): 
   const cpuTable = proc.every((p) => p.threads) && bare.every((p) => p.threads)
     ? [
         '',
-        `Where the CPU goes, from the first event read to done (medians; per thread from \`/proc/self/task/*/stat\`; the broker, a separate process on the same ${cpus().length} cores, is not included; the last column is the machine's unused capacity from \`/proc/stat\`):`,
+        `Where the CPU goes, from the first event read to done (medians; main and engine threads from \`/proc/self/task/*/stat\`, the other threads as the process's getrusage total minus those, so that workers ended by close() count; the broker, a separate process on the same ${cpus().length} cores, is not included; the last column is the machine's unused capacity from \`/proc/stat\`):`,
         '',
-        '| consumer | wall (s) | main thread CPU (s) | other Node threads (s): V8 GC helpers, drift worker | ClickHouse engine threads (s) | process total (s) | machine idle (average) |',
+        '| consumer | wall (s) | main thread CPU (s) | other threads (s): V8 GC helpers, drift statistics and grid encoder workers (ended at close included) | ClickHouse engine threads (s) | process total (s) | machine idle (average) |',
         '|---|---|---|---|---|---|---|',
         cpuRow('bare kafkajs + decodeEvent', bare),
         cpuRow('processors', proc),
