@@ -6,7 +6,7 @@
  * limit; then BENCHMARKS.md is rewritten with the machine, the exact
  * commands, medians over repeats and the side-by-side ratios.
  *
- *   npm run bench               full sizes (about 11 minutes on 2 cores)
+ *   npm run bench               full sizes (about 13 minutes on 2 cores)
  *   npm run bench -- --quick    smaller inputs, a smoke run (about 3 minutes)
  *   npm run bench -- --long     full sizes, and the memory run at the issue's 10M events (about 20 minutes more)
  *
