@@ -24,7 +24,6 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** 1234567 → "1,234,567". */
 /**
  * Theil–Sen slope: the median of the slopes between every pair of points
  * (pairs with equal x skipped), as scipy.stats.theilslopes. Unlike least
@@ -42,6 +41,7 @@ export function theilSenSlope(points: ReadonlyArray<readonly [number, number]>):
   return slopes.length === 0 ? 0 : median(slopes);
 }
 
+/** 1234567 → "1,234,567". */
 export const int = (n: number) => Math.round(n).toLocaleString('en-US');
 /** Bytes → "123 MiB". */
 export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -79,14 +79,14 @@ const USER_HZ = 100;
  * engine's threads still alive: the processors' worker threads end in
  * close(), inside the timed pass.
  */
-export function threadCpu(): Map<string, { kind: keyof ThreadCpu | 'process'; seconds: number }> | undefined {
+export function threadCpu(): Map<string, { kind: Exclude<keyof ThreadCpu, 'node'> | 'process'; seconds: number }> | undefined {
   let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');
   } catch {
     return undefined;
   }
-  const threads = new Map<string, { kind: keyof ThreadCpu | 'process'; seconds: number }>();
+  const threads = new Map<string, { kind: Exclude<keyof ThreadCpu, 'node'> | 'process'; seconds: number }>();
   const usage = process.cpuUsage();
   threads.set('process', { kind: 'process', seconds: (usage.user + usage.system) / 1e6 });
   for (const tid of tids) {
@@ -102,16 +102,13 @@ export function threadCpu(): Map<string, { kind: keyof ThreadCpu | 'process'; se
     const fields = stat.slice(close + 2).split(' ');
     // Fields 14 and 15 of proc(5) (utime, stime) are 11 and 12 after the comm.
     const seconds = (Number(fields[11]) + Number(fields[12])) / USER_HZ;
-    const kind = tid === String(process.pid) ? 'main' : comm === 'node' ? 'node' : 'engine';
-    threads.set(tid, { kind, seconds });
+    // Node's own threads (named "node": GC helpers, workers, libuv) are counted from the process total instead.
+    if (comm === 'node' && tid !== String(process.pid)) continue;
+    threads.set(tid, { kind: tid === String(process.pid) ? 'main' : 'engine', seconds });
   }
-  try {
-    // "cpu  user nice system idle iowait …" in USER_HZ ticks, summed over the cores.
-    const idleTicks = Number(readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/)[4]);
-    threads.set('machine-idle', { kind: 'idle', seconds: idleTicks / USER_HZ });
-  } catch {
-    // no /proc/stat: the idle column reads 0
-  }
+  // No /proc/stat: the idle column reads 0.
+  const ticks = machineTicks();
+  if (ticks) threads.set('machine-idle', { kind: 'idle', seconds: ticks.idle / USER_HZ });
   return threads;
 }
 
@@ -123,17 +120,17 @@ export function threadCpuDelta(before: ReturnType<typeof threadCpu>, after: Retu
   for (const [tid, t] of after) {
     const delta = t.seconds - (before.get(tid)?.seconds ?? 0);
     if (t.kind === 'process') processSeconds = delta;
-    else if (t.kind !== 'node') out[t.kind] += delta;
+    else out[t.kind] += delta;
   }
   out.node = Math.max(0, processSeconds - out.main - out.engine);
   return out;
 }
 
-/** Idle and total CPU ticks of the machine so far (all cores, /proc/stat); undefined off Linux. */
-function machineTicks(): { idle: number; total: number } | undefined {
+/** The machine's CPU ticks so far, all cores (/proc/stat: "cpu  user nice system idle iowait …", USER_HZ); undefined off Linux. */
+function machineTicks(): { idle: number; iowait: number; total: number } | undefined {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return { idle: fields[3]! + (fields[4] ?? 0), total: fields.reduce((a, b) => a + b, 0) };
+    return { idle: fields[3]!, iowait: fields[4] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
   } catch {
     return undefined;
   }
@@ -155,8 +152,9 @@ export async function waitForQuiet(options: { maxMs?: number; idleShare?: number
     const before = machineTicks();
     await new Promise((r) => setTimeout(r, 500));
     const after = machineTicks();
-    const idle = before && after && after.total > before.total ? (after.idle - before.idle) / (after.total - before.total) : 1;
-    if (idle >= idleShare && (await (options.extra?.() ?? Promise.resolve(true)))) break;
+    const unused = (t: { idle: number; iowait: number }) => t.idle + t.iowait;
+    const idle = before && after && after.total > before.total ? (unused(after) - unused(before)) / (after.total - before.total) : 1;
+    if (idle >= idleShare && ((await options.extra?.()) ?? true)) break;
   }
   return Date.now() - t0;
 }
