@@ -107,6 +107,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
   const stats: ProcessorStats = { consumed: 0, late: 0, deadLettered: 0, replaysSkipped: 0, checkpoints: 0, checkpointFailures: 0 };
   let consumer: Consumer | undefined;
   let closing = false;
+  let drainPromise: Promise<void> | undefined;
   let closePromise: Promise<void> | undefined;
   const inflight = new Set<Promise<void>>();
   let assigned = new Set<number>();
@@ -297,6 +298,26 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     return age >= 2 * options.checkpointIntervalMs || events >= 2 * options.checkpointMaxEvents;
   }
 
+  /**
+   * Stops intake and makes everything taken durable: every partition's final checkpoint and its offset
+   * commit. The consumer stays in its group until close(). Idempotent.
+   */
+  function drain(): Promise<void> {
+    drainPromise ??= (async () => {
+      closing = true;
+      await Promise.allSettled([...inflight]);
+      // Side by side: each partition's states are encoded and inserted while the others' are.
+      await Promise.all(
+        [...partitions.values()].map((run) =>
+          checkpoint(run).catch((err: unknown) => {
+            log.error({ partition: run.partition, err: messageOf(err) }, 'final checkpoint failed; events since the last one will be re-read');
+          }),
+        ),
+      );
+    })();
+    return drainPromise;
+  }
+
   return {
     stats: (): ProcessorStats => ({ ...stats }),
 
@@ -344,19 +365,12 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
       });
     },
 
-    /** Stops intake, checkpoints every partition, commits, disconnects. Idempotent. */
+    drain,
+
+    /** drain(), then leaves the group and disconnects. Idempotent. */
     close(): Promise<void> {
       closePromise ??= (async () => {
-        closing = true;
-        await Promise.allSettled([...inflight]);
-        // Side by side: each partition's states are encoded and inserted while the others' are.
-        await Promise.all(
-          [...partitions.values()].map((run) =>
-            checkpoint(run).catch((err: unknown) => {
-              log.error({ partition: run.partition, err: messageOf(err) }, 'final checkpoint failed; events since the last one will be re-read');
-            }),
-          ),
-        );
+        await drain();
         await consumer?.disconnect();
         log.info(stats, 'processor closed');
       })();

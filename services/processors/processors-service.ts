@@ -151,8 +151,8 @@ export function createProcessorsService(deps: ProcessorsDeps) {
       closing = true;
       if (timer) clearInterval(timer);
       if (schemaTimer) clearInterval(schemaTimer);
-      await running;
-      await runtime.close(); // its last checkpoints still use the grid encoder
+      // The final checkpoints need not wait for the finalizer's last window: both run at once.
+      await Promise.all([running, runtime.close()]); // its last checkpoints still use the grid encoder
       await gridEncoder?.close();
       await driftStats.close();
     },
