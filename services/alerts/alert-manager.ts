@@ -28,18 +28,19 @@ export interface AlertManagerOptions {
  */
 export function createAlertManager(options: AlertManagerOptions) {
   const log = options.logger.child({ component: 'alerts' });
-  let open: Map<string, string> | undefined;
+  /** Firing conditions: their alert id, kind and model. */
+  let open: Map<string, { alertId: string; kind: string; model: string }> | undefined;
   /** Newest window applied per condition: a recomputed older window (late chunks) must not flip the state back. */
   const newestWindow = new Map<string, number>();
   const stats = { fired: 0, resolved: 0, webhookFailures: 0 };
 
-  async function openAlerts(): Promise<Map<string, string>> {
+  async function openAlerts(): Promise<NonNullable<typeof open>> {
     if (open) return open;
-    const rows = await queryRows<{ condition: string; alert_id: string; state: string }>(
+    const rows = await queryRows<{ condition: string; alert_id: string; state: string; kind: string; model: string }>(
       options.clickhouse,
-      'SELECT condition, argMax(alert_id, ts) AS alert_id, argMax(state, ts) AS state FROM alerts GROUP BY condition',
+      'SELECT condition, argMax(alert_id, ts) AS alert_id, argMax(state, ts) AS state, argMax(kind, ts) AS kind, argMax(model, ts) AS model FROM alerts GROUP BY condition',
     );
-    open = new Map(rows.filter((r) => r.state === 'firing').map((r) => [r.condition, r.alert_id]));
+    open = new Map(rows.filter((r) => r.state === 'firing').map((r) => [r.condition, { alertId: r.alert_id, kind: r.kind, model: r.model }]));
     return open;
   }
 
@@ -67,6 +68,11 @@ export function createAlertManager(options: AlertManagerOptions) {
 
   return {
     stats: () => ({ ...stats }),
+    /** The firing conditions of a kind and model, sorted: what the alerts table says plus every signal applied since. */
+    async openConditions(kind: string, model: string): Promise<string[]> {
+      const current = await openAlerts();
+      return [...current].filter(([, a]) => a.kind === kind && a.model === model).map(([condition]) => condition).sort();
+    },
     /** Applies signals; returns the alert events emitted. */
     async apply(signals: AlertSignal[], nowMs = Date.now()): Promise<AlertEvent[]> {
       const current = await openAlerts();
@@ -74,10 +80,10 @@ export function createAlertManager(options: AlertManagerOptions) {
       for (const s of signals) {
         if (s.windowStartMs < (newestWindow.get(s.condition) ?? -Infinity)) continue;
         newestWindow.set(s.condition, s.windowStartMs);
-        const openId = current.get(s.condition);
+        const openId = current.get(s.condition)?.alertId;
         if (s.firing && !openId) {
           const alertId = randomUUID();
-          current.set(s.condition, alertId);
+          current.set(s.condition, { alertId, kind: s.kind, model: s.model });
           events.push({ schema_version: 1, alert_id: alertId, kind: s.kind, condition: s.condition, model: s.model, severity: s.severity, state: 'firing', ts: nowMs, summary: s.summary, details: s.details });
           stats.fired++;
         } else if (!s.firing && openId) {

@@ -78,13 +78,14 @@ export function createProcessorsService(deps: ProcessorsDeps) {
     ...(deps.extra?.aggregators ?? []),
   ];
   const driftStats = createDriftStatsPool({ size: config.driftWorkers ?? 1, logger: log });
+  const alerts: AlertManager = createAlertManager({ clickhouse: deps.clickhouse, producer: deps.producer, topic: deps.topics.alerts, logger: log, webhookUrl: config.webhookUrl });
   const finalizers: WindowFinalizer[] = [
     createDriftFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.drift, stats: driftStats, profiles }),
     createSloFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.slo }),
-    createValidationFinalizer({ clickhouse: deps.clickhouse, logger: log, schemas, policy: config.validation }),
+    // Open alerts from the manager that applies every signal: no query of the alerts table per window.
+    createValidationFinalizer({ clickhouse: deps.clickhouse, logger: log, schemas, policy: config.validation, openConditions: alerts.openConditions }),
     ...(deps.extra?.finalizers ?? []),
   ];
-  const alerts: AlertManager = createAlertManager({ clickhouse: deps.clickhouse, producer: deps.producer, topic: deps.topics.alerts, logger: log, webhookUrl: config.webhookUrl });
   const runtime: ProcessorRuntime = createProcessorRuntime({
     kafka: deps.kafka,
     clickhouse: deps.clickhouse,

@@ -10,7 +10,7 @@ import type { Logger } from '../../libs/logging/logger.ts';
 import { createDriftAggregator } from '../../services/processors/drift/drift-aggregator.ts';
 import { createDriftFinalizer, type DriftPolicy } from '../../services/processors/drift/drift-finalizer.ts';
 import { createProfileCache } from '../../services/processors/drift/profile-cache.ts';
-import type { AlertSignal, ClosedWindow } from '../../services/processors/window-finalizer.ts';
+import { OutputRows, type AlertSignal, type ClosedWindow } from '../../services/processors/window-finalizer.ts';
 
 export interface WindowInput {
   startMs: number;
@@ -44,13 +44,16 @@ export async function finalizeDriftWindows(
     for (const features of w.rows) aggregator.add(delta, { features } as unknown as PredictionEvent);
     const parts = new Map<string, string[]>();
     for (const { part, state } of aggregator.encode(delta)) parts.set(part, [...(parts.get(part) ?? []), await state]);
+    const out = new OutputRows();
     const closed: ClosedWindow = {
       ...key,
       events: w.rows.length,
       lateEvents: 0,
       readParts: async (prefix) => new Map([...parts].filter(([part]) => part.startsWith(prefix))),
+      write: (table, rows) => out.add(table, rows),
     };
     signals.push(await finalizer.finalize(closed, nowMs));
+    await out.insert(deps.clickhouse);
   }
   return signals;
 }

@@ -88,10 +88,9 @@ export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logge
       const thresholds = resolveThresholds(policy.thresholds);
       const verdict = decideDatasetDrift(reports.flatMap((r) => (r.drift ? [r.drift.drifted] : [])), thresholds);
       const common = { model: window.model, model_version: window.modelVersion, window_start: window.windowStartMs, window_end: window.windowEndMs, profile_version: stored.profileVersion, computed_at: nowMs };
-      await deps.clickhouse.insert({
-        table: 'drift_metrics',
-        format: 'JSONEachRow',
-        values: reports.map((r, i) => ({
+      window.write(
+        'drift_metrics',
+        reports.map((r, i) => ({
           ...common,
           feature: r.name,
           kind: r.kind,
@@ -115,13 +114,11 @@ export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logge
           reference_shares: histograms[i] ? JSON.stringify(histograms[i].reference) : '',
           current_shares: histograms[i] ? JSON.stringify(histograms[i].current) : '',
         })),
-      });
+      );
       const drifted = reports.filter((r) => r.drift?.drifted);
-      await deps.clickhouse.insert({
-        table: 'drift_windows',
-        format: 'JSONEachRow',
-        values: [{ ...common, events: window.events, late_events: window.lateEvents, features: reports.length, drifted_features: drifted.length, drift_share: verdict.driftShare, dataset_drift: verdict.datasetDrift ? 1 : 0 }],
-      });
+      window.write('drift_windows', [
+        { ...common, events: window.events, late_events: window.lateEvents, features: reports.length, drifted_features: drifted.length, drift_share: verdict.driftShare, dataset_drift: verdict.datasetDrift ? 1 : 0 },
+      ]);
       // One alert condition per feature, plus the dataset verdict.
       const signals: AlertSignal[] = reports
         .filter((r) => r.drift)

@@ -78,6 +78,7 @@ export function createSloFinalizer(deps: { clickhouse: ClickHouseClient; logger:
       const merged = mergeSloParts(parts.get('slo') ?? []);
       if (!merged) return [];
       const [p50, p90, p95, p99] = merged.latency.quantiles([0.5, 0.9, 0.95, 0.99]);
+      // Inserted now, not with the batch's rows (window.write): the burn rates below read it back.
       await deps.clickhouse.insert({
         table: 'slo_windows',
         format: 'JSONEachRow',
@@ -103,11 +104,7 @@ export function createSloFinalizer(deps: { clickhouse: ClickHouseClient; logger:
       const sloNow = window.windowEndMs;
       const windows = await closedWindows(deps.clickhouse, objective, sloNow);
       const report = evaluateSlo(objective, windows, sloNow);
-      await deps.clickhouse.insert({
-        table: 'slo_status',
-        format: 'JSONEachRow',
-        values: [{ model: window.model, evaluated_at: nowMs, window_end: sloNow, ...sloStatusRow(report), computed_at: nowMs }],
-      });
+      window.write('slo_status', [{ model: window.model, evaluated_at: nowMs, window_end: sloNow, ...sloStatusRow(report), computed_at: nowMs }]);
       return sloSignals(report, window.windowStartMs);
     },
   };

@@ -37,7 +37,14 @@ export function validationSignals(model: string, modelVersion: string, windowSta
  * threshold). A condition that is open but has no row in this window (no
  * violations any more) gets a non-firing signal, so it resolves.
  */
-export function createValidationFinalizer(deps: { clickhouse: ClickHouseClient; logger: Logger; schemas: Pick<SchemaProvider, 'schemaFor'>; policy?: ValidationPolicy | undefined }): WindowFinalizer {
+export function createValidationFinalizer(deps: {
+  clickhouse: ClickHouseClient;
+  logger: Logger;
+  schemas: Pick<SchemaProvider, 'schemaFor'>;
+  policy?: ValidationPolicy | undefined;
+  /** The open alert conditions of a kind and model, sorted (the alert manager's); without it, read from the alerts table. */
+  openConditions?: (kind: 'validation', model: string) => Promise<string[]>;
+}): WindowFinalizer {
   const threshold = deps.policy?.alertThreshold ?? DEFAULT_VALIDATION_ALERT_RATE;
   return {
     name: 'validation',
@@ -47,10 +54,9 @@ export function createValidationFinalizer(deps: { clickhouse: ClickHouseClient; 
       if (!merged) return [];
       const report = finalizeViolations(merged, deps.schemas.schemaFor(window.model, window.modelVersion));
       if (report.rows.length > 0) {
-        await deps.clickhouse.insert({
-          table: 'validation_metrics',
-          format: 'JSONEachRow',
-          values: report.rows.map((r) => ({
+        window.write(
+          'validation_metrics',
+          report.rows.map((r) => ({
             model: window.model,
             model_version: window.modelVersion,
             window_start: window.windowStartMs,
@@ -63,21 +69,27 @@ export function createValidationFinalizer(deps: { clickhouse: ClickHouseClient; 
             samples: JSON.stringify(r.samples),
             computed_at: nowMs,
           })),
-        });
+        );
       }
       const signals = validationSignals(window.model, window.modelVersion, window.windowStartMs, report, threshold);
       const seen = new Set(signals.map((s) => s.condition));
-      const open = await queryRows<{ condition: string }>(
-        deps.clickhouse,
-        `SELECT condition FROM alerts WHERE model = {model:String} AND kind = 'validation'
-          GROUP BY condition HAVING argMax(state, ts) = 'firing' ORDER BY condition`,
-        { model: window.model },
-      );
-      for (const { condition } of open) {
+      const open = deps.openConditions ? await deps.openConditions('validation', window.model) : await openInTable(deps.clickhouse, window.model);
+      for (const condition of open) {
         if (seen.has(condition)) continue;
         signals.push({ kind: 'validation', model: window.model, condition, severity: 'ticket', firing: false, windowStartMs: window.windowStartMs, summary: 'no violations in the window', details: { events_checked: report.checked, window_start: window.windowStartMs, model_version: window.modelVersion } });
       }
       return signals;
     },
   };
+}
+
+/** The validation conditions of a model firing in the alerts table, sorted. */
+async function openInTable(clickhouse: ClickHouseClient, model: string): Promise<string[]> {
+  const rows = await queryRows<{ condition: string }>(
+    clickhouse,
+    `SELECT condition FROM alerts WHERE model = {model:String} AND kind = 'validation'
+      GROUP BY condition HAVING argMax(state, ts) = 'firing' ORDER BY condition`,
+    { model },
+  );
+  return rows.map((r) => r.condition);
 }
