@@ -171,11 +171,8 @@ export function createWindowFinalizer(options: FinalizerOptions) {
     return out;
   }
 
-  /**
-   * Computes one window: its output rows go to `out` and its window_finalizations row to `marks` (nothing of
-   * it if it fails); returns its signals.
-   */
-  async function finalizeWindow(row: ReadyWindow, prefetched: Map<string, string[]>, out: OutputRows, marks: OutputRows): Promise<AlertSignal[]> {
+  /** Computes one window: its output rows go to `out` (none if it fails); returns its signals and its window_finalizations row. */
+  async function finalizeWindow(row: ReadyWindow, prefetched: Map<string, string[]>, out: OutputRows): Promise<{ signals: AlertSignal[]; mark: Record<string, unknown> }> {
     const own = new OutputRows();
     const window: ClosedWindow = {
       model: row.model,
@@ -191,10 +188,8 @@ export function createWindowFinalizer(options: FinalizerOptions) {
     const signals: AlertSignal[] = [];
     for (const f of options.finalizers) signals.push(...(await f.finalize(window, now)));
     out.addAll(own);
-    marks.add('window_finalizations', [
-      { pipeline: options.pipeline, model: row.model, model_version: row.model_version, window_start: Number(row.ws), newest_chunk_at: row.newest, chunks: Number(row.chunks), finalized_at: now },
-    ]);
-    return signals;
+    const mark = { pipeline: options.pipeline, model: row.model, model_version: row.model_version, window_start: Number(row.ws), newest_chunk_at: row.newest, chunks: Number(row.chunks), finalized_at: now };
+    return { signals, mark };
   }
 
   return {
@@ -220,13 +215,12 @@ export function createWindowFinalizer(options: FinalizerOptions) {
           continue;
         }
         const out = new OutputRows();
-        const marks = new OutputRows();
-        let computed = 0;
+        const marks: Array<Record<string, unknown>> = [];
         for (const w of batch) {
           if (shouldStop()) break;
           try {
-            const signals = await finalizeWindow(w, parts.get(windowId(w.model, w.model_version, Number(w.ws)))!, out, marks);
-            computed++;
+            const { signals, mark } = await finalizeWindow(w, parts.get(windowId(w.model, w.model_version, Number(w.ws)))!, out);
+            marks.push(mark);
             // Applied now, window by window: the next window's validation finalizer asks which alerts are open.
             if (signals.length > 0) await options.onSignals?.(signals);
           } catch (err) {
@@ -238,10 +232,10 @@ export function createWindowFinalizer(options: FinalizerOptions) {
           // insert makes a part to merge); then window_finalizations: a window is only marked finalized once its
           // outputs are durable, and a crash between leaves it to be recomputed (outputs are ReplacingMergeTree).
           await out.insert(options.clickhouse);
-          await marks.insert(options.clickhouse);
-          done += computed;
+          if (marks.length > 0) await options.clickhouse.insert({ table: 'window_finalizations', format: 'JSONEachRow', values: marks });
+          done += marks.length;
         } catch (err) {
-          log.error({ windows: computed, from: toDateTime(Number(batch[0]!.ws)), err: messageOf(err) }, 'writing finalized windows failed; will retry');
+          log.error({ windows: marks.length, from: toDateTime(Number(batch[0]!.ws)), err: messageOf(err) }, 'writing finalized windows failed; will retry');
         }
       }
       return done;
