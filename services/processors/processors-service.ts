@@ -83,7 +83,7 @@ export function createProcessorsService(deps: ProcessorsDeps) {
     createDriftFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.drift, stats: driftStats, profiles }),
     createSloFinalizer({ clickhouse: deps.clickhouse, logger: log, policy: config.slo }),
     // Open alerts from the manager that applies every signal: no query of the alerts table per window.
-    createValidationFinalizer({ clickhouse: deps.clickhouse, logger: log, schemas, policy: config.validation, openConditions: alerts.openConditions }),
+    createValidationFinalizer({ logger: log, schemas, policy: config.validation, openConditions: alerts.openConditions }),
     ...(deps.extra?.finalizers ?? []),
   ];
   const runtime: ProcessorRuntime = createProcessorRuntime({

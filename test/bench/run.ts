@@ -8,7 +8,7 @@
  *
  *   npm run bench               full sizes (about 13 minutes on 2 cores)
  *   npm run bench -- --quick    smaller inputs, a smoke run (about 3 minutes)
- *   npm run bench -- --long     full sizes, and the memory run at the issue's 10M events (about 20 minutes more)
+ *   npm run bench -- --long     full sizes, and the memory run at the issue's 10M events (about 5 minutes more)
  *
  * A bench that fails or runs past its limit gets a section saying so; the
  * others still run, and the exit code is 1.

@@ -1,4 +1,3 @@
-import { queryRows, type ClickHouseClient } from '../../../libs/clickhouse/client.ts';
 import type { Logger } from '../../../libs/logging/logger.ts';
 import { finalizeViolations, type ViolationReport } from '../../../libs/validation/violation-state.ts';
 import type { AlertSignal, ClosedWindow, WindowFinalizer } from '../window-finalizer.ts';
@@ -38,12 +37,11 @@ export function validationSignals(model: string, modelVersion: string, windowSta
  * violations any more) gets a non-firing signal, so it resolves.
  */
 export function createValidationFinalizer(deps: {
-  clickhouse: ClickHouseClient;
   logger: Logger;
   schemas: Pick<SchemaProvider, 'schemaFor'>;
   policy?: ValidationPolicy | undefined;
-  /** The open alert conditions of a kind and model, sorted (the alert manager's); without it, read from the alerts table. */
-  openConditions?: (kind: 'validation', model: string) => Promise<string[]>;
+  /** The open alert conditions of a kind and model, sorted: the alert manager's (alert-manager.ts), which applies every signal. */
+  openConditions: (kind: 'validation', model: string) => Promise<string[]>;
 }): WindowFinalizer {
   const threshold = deps.policy?.alertThreshold ?? DEFAULT_VALIDATION_ALERT_RATE;
   return {
@@ -73,8 +71,7 @@ export function createValidationFinalizer(deps: {
       }
       const signals = validationSignals(window.model, window.modelVersion, window.windowStartMs, report, threshold);
       const seen = new Set(signals.map((s) => s.condition));
-      const open = deps.openConditions ? await deps.openConditions('validation', window.model) : await openInTable(deps.clickhouse, window.model);
-      for (const condition of open) {
+      for (const condition of await deps.openConditions('validation', window.model)) {
         if (seen.has(condition)) continue;
         signals.push({ kind: 'validation', model: window.model, condition, severity: 'ticket', firing: false, windowStartMs: window.windowStartMs, summary: 'no violations in the window', details: { events_checked: report.checked, window_start: window.windowStartMs, model_version: window.modelVersion } });
       }
@@ -83,13 +80,3 @@ export function createValidationFinalizer(deps: {
   };
 }
 
-/** The validation conditions of a model firing in the alerts table, sorted. */
-async function openInTable(clickhouse: ClickHouseClient, model: string): Promise<string[]> {
-  const rows = await queryRows<{ condition: string }>(
-    clickhouse,
-    `SELECT condition FROM alerts WHERE model = {model:String} AND kind = 'validation'
-      GROUP BY condition HAVING argMax(state, ts) = 'firing' ORDER BY condition`,
-    { model },
-  );
-  return rows.map((r) => r.condition);
-}
