@@ -38,5 +38,7 @@ roots=("$@")
 if [[ ${#roots[@]} -eq 0 ]]; then roots=(libs services simulators dashboards test); fi
 mapfile -t files < <(find "${roots[@]}" -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
 echo "[test] ${#files[@]} test files"
-# Each file runs in its own process (chDB binds one data directory per process).
-node --import tsx --test --test-reporter=spec --test-concurrency=2 --test-timeout=600000 "${files[@]}"
+# Each file runs in its own process (chDB binds one data directory per process). --test-force-exit ends a
+# file's process once its tests and hooks are done: a handle left open (a client still retrying against a
+# broker a failed test left down) otherwise kept it alive past every timeout, holding the whole run.
+node --import tsx --test --test-reporter=spec --test-concurrency=2 --test-timeout=600000 --test-force-exit "${files[@]}"

@@ -32,7 +32,7 @@ import { writeDemoModel } from '../../libs/model/train-demo-model.ts';
 import { kafkaTransport } from '../../services/serving/kafka-transport.ts';
 import { startServingNode } from '../../services/serving/serving-node.ts';
 import { generatePredictions, publishPredictions } from '../../simulators/prediction-generator.ts';
-import { count, testClickHouse, testLogger, uniqueName, uniqueTopics, waitFor } from '../support/harness.ts';
+import { count, settleWithin, testClickHouse, testLogger, uniqueName, uniqueTopics, waitFor } from '../support/harness.ts';
 import { type CrashRecorder, recordCrashes } from './support/crash-recorder.ts';
 import { recordFigures } from './support/figures.ts';
 
@@ -100,6 +100,7 @@ describe('raw sink across a broker crash', () => {
     const stored = () => count(clickhouse, 'SELECT count() AS c FROM predictions WHERE topic = {t:String}', { t: topics.predictions });
     const events = [...generatePredictions(8_000, { model: 'm-broker', modelVersion: '1', node: 'n', seed: 13, startMs: Date.now() - 3_600_000, stepMs: 5 })];
     let restartSeconds = 0;
+    let publishing: Promise<unknown> | undefined;
     try {
       await sink.start();
       await publishPredictions(producer, topics.predictions, events.slice(0, 4_000));
@@ -108,7 +109,7 @@ describe('raw sink across a broker crash', () => {
       // Crash the broker, keep publishing (the producer retries), start it again on the same storage.
       process.kill(brokerPid(), 'SIGKILL');
       const down = Date.now();
-      const publishing = publishPredictions(producer, topics.predictions, events.slice(4_000));
+      publishing = publishPredictions(producer, topics.predictions, events.slice(4_000));
       await new Promise((r) => setTimeout(r, 2_000));
       assert.equal(await kafkaScript('start'), 0, 'our broker restarts');
       restartSeconds = (Date.now() - down) / 1000;
@@ -138,8 +139,11 @@ describe('raw sink across a broker crash', () => {
       assert.ok(allCommitted, `every offset committed (${committed} of ${events.length})`);
       assert.deepEqual(crashes.crashes, []);
     } finally {
-      await sink.close();
-      await producer.disconnect();
+      // If an assertion failed while the broker was down (its restart failed), these would wait out every
+      // client retry (minutes): bounded, so the failure is reported instead of holding the run.
+      await settleWithin(publishing, 5_000, 'publishing during the outage');
+      await settleWithin(sink.close(), 30_000, 'raw sink close');
+      await settleWithin(producer.disconnect(), 10_000, 'producer disconnect');
     }
   });
 });

@@ -95,3 +95,22 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, 
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Waits for `work` to settle, but at most `ms`; never throws (for finally
+ * blocks, where a throw would hide the assertion that failed). A clean-up
+ * that can wait out a client's retries, e.g. closing a consumer while its
+ * broker is down, is bounded this way so the test reports its failure
+ * instead of holding the run; a clean-up that gave up is said on stderr.
+ */
+export async function settleWithin(work: Promise<unknown> | undefined, ms: number, what: string): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'gave up'>((resolve) => {
+    timer = setTimeout(() => resolve('gave up'), ms);
+  });
+  const outcome = await Promise.race([work.then(() => 'settled', (err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`), gaveUp]);
+  clearTimeout(timer);
+  if (outcome === 'gave up') console.error(`[clean-up] ${what}: not settled after ${ms} ms; left behind`);
+  else if (outcome !== 'settled') console.error(`[clean-up] ${what}: ${outcome}`);
+}
