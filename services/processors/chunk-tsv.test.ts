@@ -6,6 +6,9 @@ import { after, test } from 'node:test';
 import { createClickHouse, insertTabSeparated, queryRows } from '../../libs/clickhouse/client.ts';
 import { CHUNK_COLUMNS, encodeChunkRows, encodeChunkRowsOf, tsvDateTime64, tsvString, type StoredChunkRow } from './chunk-tsv.ts';
 
+const ch = await createClickHouse({ dataDir: mkdtempSync(join(tmpdir(), 'driftline-chunk-tsv-')) });
+after(() => ch.close());
+
 test('TabSeparated escaping covers backslash, tab, newline and carriage return, and nothing else', () => {
   assert.equal(tsvString('plain {"n":"QUJD+/="}'), 'plain {"n":"QUJD+/="}');
   assert.equal(tsvString('a\\b\tc\nd\re'), 'a\\\\b\\tc\\nd\\re');
@@ -28,9 +31,6 @@ test('rows sharing their checkpoint key and window encode as each row written ou
   assert.equal(encodeChunkRows(mixed), mixed.map((r) => encodeChunkRows([r])).join(''));
   assert.match(encodeChunkRows(mixed).split('\n')[3]!, /^p\\tipe\tt\t3\t43\tb\t/);
 });
-
-const ch = await createClickHouse({ dataDir: mkdtempSync(join(tmpdir(), 'driftline-chunk-tsv-')) });
-after(() => ch.close());
 
 test('chunk rows written as TabSeparated (chDB raw insert and the HTTP client path) read back byte for byte', async () => {
   await ch.command({
