@@ -306,9 +306,11 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     drainPromise ??= (async () => {
       closing = true;
       await Promise.allSettled([...inflight]);
-      // Side by side: each partition's states are encoded and inserted while the others' are.
+      // Side by side: each partition's states are encoded and inserted while the others' are. The encoder
+      // worker takes them in this order, largest first: the largest insert then runs beside the smaller ones'
+      // encoding instead of after all of it.
       await Promise.all(
-        [...partitions.values()].map((run) =>
+        [...partitions.values()].sort((a, b) => b.buffer.events - a.buffer.events).map((run) =>
           checkpoint(run).catch((err: unknown) => {
             log.error({ partition: run.partition, err: messageOf(err) }, 'final checkpoint failed; events since the last one will be re-read');
           }),
