@@ -139,10 +139,12 @@ export async function runRssBench(options: RssBenchOptions = {}): Promise<string
   const flat = per10M < 0.1 * secondHalfMiB;
   const halfRange = fromHalf.map((s) => s.rss);
   const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
-  const row = (label: string, fraction: number | null) => {
-    const s = fraction === null ? samples[0]! : at(fraction);
-    return `| ${label} | ${int(s.events)} | ${(s.elapsedMs / 1000).toFixed(0)} s | ${mib(s.rss)} | ${fraction === null ? '' : mib(band(fraction))} | ${mib(s.rssAnon)} / ${mib(s.rssFile)} | ${s.threads} | ${mib(s.heapUsed)} | ${mib(s.external)} | ${mib(s.clickhouseTracked)} | ${mib(s.engineAllocated)} / ${mib(s.engineResident)} |`;
+  const row = (label: string, fraction: number | null, sample?: MemorySample) => {
+    const s = sample ?? (fraction === null ? samples[0]! : at(fraction));
+    return `| ${label} | ${int(s.events)} | ${(s.elapsedMs / 1000).toFixed(0)} s | ${mib(s.rss)} | ${fraction === null ? '' : mib(band(fraction))} | ${mib(s.rssAnon)} / ${mib(s.rssFile)} | ${s.threads} | ${mib(s.heapUsed)} | ${mib(s.external)} | ${mib(s.clickhouseTracked)} | ${mib(s.engineAllocated)} / ${mib(s.engineResident)} | ${int(s.inactiveParts ?? 0)} |`;
   };
+  const last = samples.at(-1)!;
+  const released = summary.afterOldParts;
   return [
     '## Processor memory over a long run',
     '',
@@ -152,19 +154,21 @@ export async function runRssBench(options: RssBenchOptions = {}): Promise<string
     '',
     `Run: \`node --import tsx test/bench/processor-rss-bench.ts --events ${n}\` (publishing took ${(publishMs / 1000).toFixed(0)} s, the processors child ${(childWallMs / 1000).toFixed(0)} s in all)`,
     '',
-    '| point of the run | events consumed | elapsed | RSS | RSS, median of that tenth | RSS anonymous / file-backed | threads | V8 heap used | external | ClickHouse tracked | engine allocator allocated / resident |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| point of the run | events consumed | elapsed | RSS | RSS, median of that tenth | RSS anonymous / file-backed | threads | V8 heap used | external | ClickHouse tracked | engine allocator allocated / resident | inactive parts |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     row('start (consuming, no events yet)', null),
     row('10%', 0.1),
     row('50%', 0.5),
     row('90%', 0.9),
     row('100%', 1),
+    row('end, once the inactive parts were let go', null, released),
     '',
     `RSS trend (Theil–Sen: the median slope between pairs of samples): **${signed(lateTrend)} MiB per million events over the second half** (${fromHalf.length} samples), ${signed(trend)} MiB per million from 10% to 100% (${from10.length} samples). Least squares, which the bursts tilt: ${signed(lateSlope)} and ${signed(rssSlope)} MiB per million. V8 heap ${signed(heapSlope)} MiB per million from 10% on (least squares). ` +
       `From 10% on, RSS moved within ${mib(Math.min(...rssRange))}–${mib(Math.max(...rssRange))}. ` +
       `Verdict: **${flat ? 'flat (no upward trend)' : 'growing'}** — the second half's trend adds ${signed(per10M)} MiB per 10M events, ${signed((per10M / secondHalfMiB) * 100)}% of its median RSS (${secondHalfMiB.toFixed(0)} MiB; "flat" = under +10%). ` +
       `It swings, though: over the second half RSS ranged ${mib(Math.min(...halfRange))}–${mib(Math.max(...halfRange))} around that median (native memory the engine takes for merges and reads and the allocator hands back later). ` +
       `File-backed RSS (mapped code, the engine's library above all) went ${mib(samples[0]!.rssFile)} → ${mib(samples.at(-1)!.rssFile)}; anonymous RSS ${mib(at(0.1).rssAnon)} at 10% → ${mib(samples.at(-1)!.rssAnon)} at the end. ` +
+      `Inactive parts are parts a merge replaced; the engine keeps them, with their in-memory metadata, for \`old_parts_lifetime\` (480 s by default, a guard against a merged part lost in an OS crash before it reached the disk): longer than this run, so they only pile up here (${int(at(0.1).inactiveParts ?? 0)} at 10%, ${int(last.inactiveParts ?? 0)} at the end). Let go at the end (\`old_parts_lifetime\` set to 1 s, then measured again), they held ${mib(last.clickhouseTracked - released.clickhouseTracked)} of the engine's tracked memory (RSS went ${mib(last.rss)} → ${mib(released.rss)} meanwhile, which also counts whatever else the allocators handed back in that time). At a steady rate of merges their count levels off once the first ones reach that age, about 8 minutes into a run. ` +
       `"ClickHouse tracked" is the embedded engine's own accounting (system.metrics MemoryTracking), the V8 heap and external memory are the processors' JavaScript state and buffers (the worker threads' heaps are not in them); the engine allocator's resident bytes beyond its allocated ones are pages the engine freed and its allocator (jemalloc, \`JE_MALLOC_CONF\`) has not handed back yet.`,
     '',
   ].join('\n');

@@ -43,6 +43,8 @@ export interface MemorySample {
   /** The engine's allocator (jemalloc): bytes allocated, and bytes resident (allocated plus freed pages not yet returned). 0 when unknown. */
   engineAllocated: number;
   engineResident: number;
+  /** Parts of the engine's tables that a merge replaced and that wait out old_parts_lifetime (480 s by default) before they go. */
+  inactiveParts: number;
 }
 
 /** RssAnon, RssFile and Threads from /proc/self/status (0 where there is no procfs). */
@@ -63,6 +65,8 @@ export interface RssChildSummary {
   late: number;
   windowsFinalized: number;
   driftRows: number;
+  /** One more sample at the end, once the inactive parts were let go (old_parts_lifetime set to 1 s): what they held. */
+  afterOldParts: MemorySample;
 }
 
 const { values: args } = parseArgs({
@@ -98,7 +102,7 @@ process.stdout.write('{"ready":true}\n');
 
 const t0 = performance.now();
 const samples: MemorySample[] = [];
-const sample = async (events: number) => {
+const measure = async (events: number): Promise<MemorySample> => {
   const m = process.memoryUsage();
   const [tracked] = await queryRows<{ value: string }>(clickhouse, "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'");
   const [jemalloc] = await queryRows<Record<string, string>>(clickhouse, 'SELECT * FROM system.jemalloc_stats').catch(() => []);
@@ -113,7 +117,13 @@ const sample = async (events: number) => {
     ...procStatus(),
     engineAllocated: Number(stats?.[1] ?? 0),
     engineResident: Number(stats?.[2] ?? 0),
+    inactiveParts: await inactiveParts(),
   };
+  return s;
+};
+const inactiveParts = async () => Number((await queryRows<{ c: string }>(clickhouse, 'SELECT count() AS c FROM system.parts WHERE NOT active'))[0]?.c ?? 0);
+const sample = async (events: number) => {
+  const s = await measure(events);
   samples.push(s);
   process.stdout.write(`${JSON.stringify({ sample: s })}\n`);
 };
@@ -128,10 +138,19 @@ for (;;) {
   if (consumed >= total) break;
   await new Promise((r) => setTimeout(r, 25));
 }
+// Parts a merge replaced stay, with their in-memory metadata, for old_parts_lifetime (480 s by default): longer
+// than this run, so here they only pile up. To show what they hold, they are let go now and measured once more.
+const tables = await queryRows<{ name: string }>(clickhouse, "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'");
+for (const { name } of tables) await clickhouse.command({ query: `ALTER TABLE ${name} MODIFY SETTING old_parts_lifetime = 1` });
+// The engine's cleanup runs every ~30 s; merges the finalizer's inserts cause go on meanwhile, so not quite all go.
+const piled = await inactiveParts();
+for (const deadline = Date.now() + 90_000; Date.now() < deadline && (await inactiveParts()) > Math.max(10, piled / 10); ) await new Promise((r) => setTimeout(r, 1_000));
+await new Promise((r) => setTimeout(r, 3_000)); // the engine's allocator purge (every 2 s) hands the freed pages back
+const afterOldParts = await measure(service.runtime.stats().consumed);
 await service.close();
 const stats = service.stats();
 const [drift] = await queryRows<{ c: string }>(clickhouse, 'SELECT count() AS c FROM drift_metrics FINAL');
 await producer.disconnect();
 await clickhouse.close();
-const summary: RssChildSummary = { samples, consumed: stats.consumed, late: stats.late, windowsFinalized: stats.windowsFinalized, driftRows: Number(drift?.c ?? 0) };
+const summary: RssChildSummary = { samples, consumed: stats.consumed, late: stats.late, windowsFinalized: stats.windowsFinalized, driftRows: Number(drift?.c ?? 0), afterOldParts };
 process.stdout.write(`${JSON.stringify(summary)}\n`);
