@@ -144,7 +144,8 @@ const tables = await queryRows<{ name: string }>(clickhouse, "SELECT name FROM s
 for (const { name } of tables) await clickhouse.command({ query: `ALTER TABLE ${name} MODIFY SETTING old_parts_lifetime = 1` });
 // The engine's cleanup runs every ~30 s; merges the finalizer's inserts cause go on meanwhile, so not quite all go.
 const piled = await inactiveParts();
-for (const deadline = Date.now() + 90_000; Date.now() < deadline && (await inactiveParts()) > Math.max(10, piled / 10); ) await new Promise((r) => setTimeout(r, 1_000));
+const deadline = Date.now() + 90_000;
+while (Date.now() < deadline && (await inactiveParts()) > Math.max(10, piled / 10)) await new Promise((r) => setTimeout(r, 1_000));
 await new Promise((r) => setTimeout(r, 3_000)); // the engine's allocator purge (every 2 s) hands the freed pages back
 const afterOldParts = await measure(service.runtime.stats().consumed);
 await service.close();
