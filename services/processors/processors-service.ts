@@ -153,8 +153,8 @@ export function createProcessorsService(deps: ProcessorsDeps) {
       if (timer) clearInterval(timer);
       if (schemaTimer) clearInterval(schemaTimer);
       // The final checkpoints need not wait for the finalizer's last window: both run at once.
-      await Promise.all([running, runtime.close()]); // its last checkpoints still use the grid encoder
-      await gridEncoder?.close();
+      await Promise.all([running, runtime.close()]);
+      await gridEncoder?.close(); // after the runtime: its last checkpoints still use it
       await driftStats.close();
     },
   };

@@ -171,9 +171,9 @@ export function createWindowFinalizer(options: FinalizerOptions) {
     return out;
   }
 
-  /** Computes one window: its output rows go to `out` (none if it fails); returns its signals and its window_finalizations row. */
-  async function finalizeWindow(row: ReadyWindow, prefetched: Map<string, string[]>, out: OutputRows): Promise<{ signals: AlertSignal[]; mark: Record<string, unknown> }> {
-    const own = new OutputRows();
+  /** Computes one window: its signals, its output rows and its window_finalizations row (a window that fails throws, and writes nothing). */
+  async function finalizeWindow(row: ReadyWindow, prefetched: Map<string, string[]>): Promise<{ signals: AlertSignal[]; rows: OutputRows; mark: Record<string, unknown> }> {
+    const rows = new OutputRows();
     const window: ClosedWindow = {
       model: row.model,
       modelVersion: row.model_version,
@@ -182,14 +182,13 @@ export function createWindowFinalizer(options: FinalizerOptions) {
       events: Number(row.events),
       lateEvents: Number(row.late),
       readParts: async (prefix) => new Map([...prefetched].filter(([part]) => part.startsWith(prefix))),
-      write: (table, rows) => own.add(table, rows),
+      write: (table, values) => rows.add(table, values),
     };
     const now = clock();
     const signals: AlertSignal[] = [];
     for (const f of options.finalizers) signals.push(...(await f.finalize(window, now)));
-    out.addAll(own);
     const mark = { pipeline: options.pipeline, model: row.model, model_version: row.model_version, window_start: Number(row.ws), newest_chunk_at: row.newest, chunks: Number(row.chunks), finalized_at: now };
-    return { signals, mark };
+    return { signals, rows, mark };
   }
 
   return {
@@ -219,7 +218,8 @@ export function createWindowFinalizer(options: FinalizerOptions) {
         for (const w of batch) {
           if (shouldStop()) break;
           try {
-            const { signals, mark } = await finalizeWindow(w, parts.get(windowId(w.model, w.model_version, Number(w.ws)))!, out);
+            const { signals, rows, mark } = await finalizeWindow(w, parts.get(windowId(w.model, w.model_version, Number(w.ws)))!);
+            out.addAll(rows);
             marks.push(mark);
             // Applied now, window by window: the next window's validation finalizer asks which alerts are open.
             if (signals.length > 0) await options.onSignals?.(signals);

@@ -102,6 +102,7 @@ process.stdout.write('{"ready":true}\n');
 
 const t0 = performance.now();
 const samples: MemorySample[] = [];
+const inactiveParts = async () => Number((await queryRows<{ c: string }>(clickhouse, 'SELECT count() AS c FROM system.parts WHERE NOT active'))[0]?.c ?? 0);
 const measure = async (events: number): Promise<MemorySample> => {
   const m = process.memoryUsage();
   const [tracked] = await queryRows<{ value: string }>(clickhouse, "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'");
@@ -121,7 +122,6 @@ const measure = async (events: number): Promise<MemorySample> => {
   };
   return s;
 };
-const inactiveParts = async () => Number((await queryRows<{ c: string }>(clickhouse, 'SELECT count() AS c FROM system.parts WHERE NOT active'))[0]?.c ?? 0);
 const sample = async (events: number) => {
   const s = await measure(events);
   samples.push(s);
