@@ -272,9 +272,12 @@ def main():
         "reports": report_cases(),
     }
     path = os.path.join(out_dir, "stats_cases.json")
-    with open(path + ".tmp", "w") as f:
+    # A temporary name of this process's own: on a fresh machine several test files start this script at once,
+    # and with one shared name the first os.replace took the file the others were about to rename.
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
         json.dump(cases, f, allow_nan=False)
-    os.replace(path + ".tmp", path)
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":
