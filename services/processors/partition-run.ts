@@ -20,6 +20,10 @@ export interface PartitionRun {
   writing: boolean;
   /** Set when a rebalance took the partition away: nothing more may be written for it. */
   revoked: boolean;
+  /** The last batch ended short of the partition's high watermark: a backlog is being read. */
+  behind: boolean;
+  /** When the end of a backlog last began a checkpoint (-Infinity: never). */
+  caughtUpAt: number;
 }
 
 /** Undecodable messages with their errors, as the dead-letter publisher takes them. */

@@ -112,4 +112,62 @@ describe('processor checkpoints', () => {
       await admin.disconnect();
     }
   });
+
+  it('the end of a backlog is checkpointed at once, not at the next batch or the interval', async () => {
+    const topics = await uniqueTopics(env.kafka);
+    const model = uniqueName('catch-up');
+    const n = 4_000;
+    const start = Date.now() - 600_000;
+    // Published before the runtime starts: a backlog, read in fetches of at most 16 KiB per partition.
+    for (let i = 0; i < n; i += 500) {
+      const messages = Array.from({ length: Math.min(500, n - i) }, (_, k) => {
+        const ts = start + (i + k) * 50;
+        const event: PredictionEvent = { schema_version: 1, prediction_id: newPredictionId(ts), model, model_version: '1', ts, features: { x: i + k }, outputs: { probability: 0.5 }, latency_ms: 1, status: 'ok', node: 'test', execution_provider: 'cpu' };
+        return { key: event.prediction_id, value: encodeEvent('predictions', event) };
+      });
+      await env.producer.send({ topic: topics.predictions, acks: -1, messages });
+    }
+    const group = uniqueName('catch-up-group');
+    const runtime = createProcessorRuntime({
+      kafka: env.kafka,
+      clickhouse: env.clickhouse,
+      deadLetters: createDeadLetterPublisher(env.producer, topics.deadLetter),
+      logger: testLogger(),
+      topic: topics.predictions,
+      groupId: group,
+      aggregators: [],
+      windowSizeMs: 60_000,
+      allowedLatenessMs: 5_000,
+      // Neither the interval nor the size bound falls due during the test: only the end of the backlog checkpoints.
+      checkpointIntervalMs: 3_600_000,
+      checkpointMaxEvents: 1_000_000,
+      fetch: { maxBytesPerPartition: 16 * 1024, maxBytes: 96 * 1024 },
+    });
+    try {
+      await runtime.start();
+      const admin = env.kafka.admin();
+      await admin.connect();
+      const ends = await admin.fetchTopicOffsets(topics.predictions).finally(() => admin.disconnect());
+      const last = new Map(ends.filter((e) => Number(e.high) > 0).map((e) => [e.partition, Number(e.high) - 1]));
+      const covered = async () => {
+        const rows = await queryRows<{ partition: number; state: string }>(
+          env.clickhouse,
+          "SELECT partition, state FROM processor_chunks FINAL WHERE pipeline = {g:String} AND part = 'checkpoint'",
+          { g: group },
+        );
+        return new Map(rows.map((r) => [Number(r.partition), (JSON.parse(r.state) as { offset: number }).offset]));
+      };
+      assert.ok(
+        await waitFor(async () => {
+          const c = await covered();
+          return [...last].every(([p, offset]) => c.get(p) === offset);
+        }, 30_000),
+        `every partition's checkpoint covers its last offset without a close (${JSON.stringify([...(await covered())])} of ${JSON.stringify([...last])})`,
+      );
+      assert.equal(runtime.stats().consumed, n);
+      assert.equal(runtime.stats().checkpoints, last.size, 'one checkpoint per partition: the end of its backlog');
+    } finally {
+      await runtime.close();
+    }
+  });
 });
