@@ -35,13 +35,14 @@ describe('drift processor, live', () => {
     const reference = sampleDataset(rng, 5_000).rows;
     await saveProfile(env.clickhouse, buildReferenceProfile(reference as unknown as Array<Record<string, unknown>>, { model, modelVersion: '1', source: 'test' }));
 
+    const group = uniqueName('proc');
     const service = createProcessorsService({
       kafka: env.kafka,
       clickhouse: env.clickhouse,
       producer: env.producer,
       logger: testLogger(),
       topics,
-      config: { groupId: uniqueName('proc'), windowSizeMs: WINDOW_MS, allowedLatenessMs: LATENESS_MS, checkpointIntervalMs: 250, checkpointMaxEvents: 50_000, finalizeIntervalMs: 250, idleTimeoutMs: 5_000 },
+      config: { groupId: group, windowSizeMs: WINDOW_MS, allowedLatenessMs: LATENESS_MS, checkpointIntervalMs: 250, checkpointMaxEvents: 50_000, finalizeIntervalMs: 250, idleTimeoutMs: 5_000 },
     });
     await service.start();
     try {
@@ -79,6 +80,15 @@ describe('drift processor, live', () => {
       const alerts = await queryRows<{ condition: string; state: string }>(env.clickhouse, "SELECT condition, state FROM alerts WHERE model = {model:String} AND kind = 'drift' AND condition LIKE '%/income' ORDER BY ts", { model });
       const history = await queryRows(env.clickhouse, "SELECT toUnixTimestamp64Milli(window_start) - {shift:Int64} AS rel_ws, current_count, drifted, round(drift_score, 3) AS score FROM drift_metrics FINAL WHERE model = {model:String} AND feature = 'income' ORDER BY window_start", { model, shift: shiftWindow });
       assert.deepEqual(alerts, [{ condition: `drift/${model}/income`, state: 'firing' }], `one firing alert for income, not one per window; windows: ${JSON.stringify(history)}`);
+
+      // The profile was loaded before the first event (with the validation schemas): every numeric drift chunk,
+      // the first window's included, is counted on its grid ({"g":…}), none kept as exact values ({"n":…}).
+      const shapes = await queryRows<{ shape: string; chunks: string }>(
+        env.clickhouse,
+        "SELECT substring(state, 1, 4) AS shape, count() AS chunks FROM processor_chunks WHERE pipeline = {group:String} AND part LIKE 'drift:%' GROUP BY shape ORDER BY shape",
+        { group },
+      );
+      assert.deepEqual(shapes.map((s) => s.shape), ['{"c"', '{"g"'], `drift chunk shapes: ${JSON.stringify(shapes)}`);
     } finally {
       await service.close();
     }

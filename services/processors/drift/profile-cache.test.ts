@@ -37,3 +37,17 @@ test('same version keeps its object across refreshes; a new version replaces it;
   assert.notEqual(second, first);
   assert.equal((await cache.version(model, '1', 1))?.profileVersion, 1, 'an exact older version stays loadable');
 });
+
+test('refresh() reads the profile in force and leaves it for peek()', async () => {
+  const model = uniqueName('cache-refresh');
+  const rows = Array.from({ length: 50 }, (_, i) => ({ x: i }));
+  await saveProfile(clickhouse, buildReferenceProfile(rows, { model, modelVersion: '1', source: 'test' }));
+  const cache = createProfileCache({ clickhouse, logger: testLogger(), ttlMs: 60_000 });
+  const loaded = await cache.refresh(model, '1', 0);
+  assert.equal(loaded?.profileVersion, 1);
+  assert.equal(cache.peek(model, '1', 1), loaded, 'peek() finds it without a load of its own');
+  await saveProfile(clickhouse, buildReferenceProfile(rows, { model, modelVersion: '1', source: 'test' }));
+  assert.equal(cache.peek(model, '1', 2), loaded, 'within the TTL peek() keeps the cached one');
+  assert.equal((await cache.refresh(model, '1', 3))?.profileVersion, 2, 'refresh() does not wait for the TTL');
+  assert.equal(cache.peek(model, '1', 4)?.profileVersion, 2);
+});

@@ -17,6 +17,13 @@ export interface ProfileCache {
    * the caller goes on without (or with the previous) profile.
    */
   peek(model: string, modelVersion: string, nowMs: number): StoredProfile | undefined;
+  /**
+   * Reads the profile in force now, whatever the cache holds, and keeps it:
+   * the validation schemas are loaded through it (at start and on their
+   * timer), so the drift aggregator finds the profiles there from the first
+   * event.
+   */
+  refresh(model: string, modelVersion: string, nowMs: number): Promise<StoredProfile | undefined>;
   /** One exact profile version (immutable, so cached for good). */
   version(model: string, modelVersion: string, profileVersion: number): Promise<StoredProfile | undefined>;
 }
@@ -66,6 +73,7 @@ export function createProfileCache(deps: { clickhouse: ClickHouseClient; logger:
       }
       return entries.get(key)?.profile;
     },
+    refresh: (model, modelVersion, nowMs) => load(`${model}\u0000${modelVersion}`, model, modelVersion, nowMs),
     version(model, modelVersion, profileVersion) {
       const key = `${model}\u0000${modelVersion}\u0000${profileVersion}`;
       let hit = versions.get(key);

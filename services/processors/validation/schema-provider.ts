@@ -53,7 +53,13 @@ export function schemaOfProfile(stored: StoredProfile, logger?: Logger): Validat
  * same however events are split. Loading at start keeps replays and
  * restarts deterministic when profiles do not change meanwhile.
  */
-export function createSchemaProvider(deps: { clickhouse: ClickHouseClient; logger: Logger }) {
+export function createSchemaProvider(deps: {
+  clickhouse: ClickHouseClient;
+  logger: Logger;
+  /** How a profile in force is read (default: loadProfile); the processors pass their drift profile cache's refresh. */
+  loadProfile?: (model: string, modelVersion: string) => Promise<StoredProfile | undefined>;
+}) {
+  const load = deps.loadProfile ?? ((model: string, modelVersion: string) => loadProfile(deps.clickhouse, model, modelVersion));
   const exact = new Map<string, Entry>();
   const byModel = new Map<string, Entry>();
   const key = (model: string, version: string) => `${model}\u0000${version}`;
@@ -72,12 +78,12 @@ export function createSchemaProvider(deps: { clickhouse: ClickHouseClient; logge
         const rows = await queryRows<{ model: string; model_version: string }>(deps.clickhouse, 'SELECT DISTINCT model, model_version FROM reference_profiles ORDER BY model, model_version');
         const models = [...new Set(rows.map((r) => r.model))];
         for (const r of rows) {
-          const stored = await loadProfile(deps.clickhouse, r.model, r.model_version);
+          const stored = await load(r.model, r.model_version);
           if (stored) exact.set(key(r.model, r.model_version), entryOf(exact.get(key(r.model, r.model_version)), schemaOfProfile(stored, deps.logger)));
         }
         for (const model of models) {
           // A version with no profile of its own: loadProfile's fallback, the model's newest profile.
-          const stored = await loadProfile(deps.clickhouse, model, '');
+          const stored = await load(model, '');
           if (stored) byModel.set(model, entryOf(byModel.get(model), schemaOfProfile(stored, deps.logger)));
         }
       } catch (err) {
