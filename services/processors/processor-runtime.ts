@@ -94,7 +94,7 @@ interface CheckpointState {
  * soon as it is ingested, beside the fetch's other batches, so the backlog's
  * last windows can be finalized without waiting for live traffic, and a
  * drain after a replay finds little left to write (processors benchmark:
- * drain ~450 -> ~170 ms).
+ * drain ~450 -> ~200 ms).
  *
  * The batches of one fetch (one per partition) are handled side by side
  * (partitionsConsumedConcurrently), so a checkpoint overlaps the ingest of
