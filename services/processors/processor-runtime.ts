@@ -5,6 +5,7 @@ import type { DeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import type { WindowAggregator } from './aggregator.ts';
 import { ChunkBuffer, settleChunkRows } from './chunk-buffer.ts';
+import { backlogEnded, checkpointDue } from './checkpoint-policy.ts';
 import { CHUNK_COLUMNS, encodeChunkRows, encodeChunkRowsOf } from './chunk-tsv.ts';
 import { ingestBatch, type PartitionRun } from './partition-run.ts';
 import { PartitionWatermark } from './windowing.ts';
@@ -54,8 +55,6 @@ export interface ProcessorStats {
  */
 export const PROCESSOR_FETCH = { maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 24 * 1024 * 1024 } as const;
 
-/** Checkpoints of fewer events than this never wait for another partition's (see shouldBeginCheckpoint). */
-const QUEUE_MIN_EVENTS = 5_000;
 /** Batches (partitions) of a fetch handled side by side. */
 const PARTITIONS_CONCURRENTLY = 8;
 
@@ -267,7 +266,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     // A checkpoint that is due covers the events before this batch; its insert runs while this batch (and the
     // fetch's other batches) are decoded and aggregated, and is awaited before this handler returns (see the
     // comment on the runtime).
-    const writing = shouldBeginCheckpoint(run) ? trackWrite(beginCheckpoint(run)) : undefined;
+    const writing = checkpointDue(run, options, clock(), writesInFlight) ? trackWrite(beginCheckpoint(run)) : undefined;
     let caughtUp: Promise<void> | undefined;
     try {
       const taken = await ingestBatch(run, batch, { windowSizeMs: options.windowSizeMs, counters: stats, yieldBetweenSlices: () => writesInFlight > 0 });
@@ -279,17 +278,8 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
         log.warn({ count: dead.length, first: dead[0]!.error.message }, 'dead-lettered undecodable events');
       }
       payload.resolveOffset(taken.lastOffset);
-      // The end of a backlog: this batch reached the partition's high watermark and the previous one did not
-      // (a fetch returned all it was allowed, more was waiting). Its checkpoint starts now instead of at the next
-      // batch, which in live traffic comes a fetch wait later, and overlaps the other partitions' ingest.
-      const behind = Number(taken.lastOffset) + 1 < Number(batch.highWatermark);
-      if (run.behind && !behind && clock() - run.caughtUpAt >= options.checkpointIntervalMs) {
-        // At most one per checkpoint interval: a partition read about as fast as it is written can end a
-        // backlog every other fetch.
-        run.caughtUpAt = clock();
-        caughtUp = trackWrite(beginCheckpoint(run));
-      }
-      run.behind = behind;
+      // The end of a backlog checkpoints now, beside the other partitions' ingest (checkpoint-policy.ts).
+      if (backlogEnded(run, Number(taken.lastOffset), Number(batch.highWatermark), options, clock())) caughtUp = trackWrite(beginCheckpoint(run));
     } finally {
       await writing;
       await caughtUp;
@@ -302,23 +292,6 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
   function trackWrite(write: Promise<void>): Promise<void> {
     writesInFlight++;
     return write.catch(() => {}).finally(() => writesInFlight--);
-  }
-
-  /**
-   * A checkpoint is due after the interval or at the event bound. A large due one (QUEUE_MIN_EVENTS) still
-   * waits while another partition's is being written, unless it is twice past due: partitions that started
-   * together fall due together, and in a catch-up their checkpoints, begun in one fetch, queued on the encoder
-   * worker and the engine while the main thread waited for the last one. One at a time, each overlaps the
-   * ingest of a fetch. Live traffic's checkpoints are small and quick, and holding them back only delayed the
-   * windows' close (drift detection latency 4.5 -> 5.3 s in the benchmark).
-   */
-  function shouldBeginCheckpoint(run: PartitionRun): boolean {
-    if (run.lastOffset <= run.checkpointOffset) return false;
-    const age = clock() - run.lastCheckpointAt;
-    const events = run.buffer.events;
-    if (age < options.checkpointIntervalMs && events < options.checkpointMaxEvents) return false;
-    if (writesInFlight === 0 || events < QUEUE_MIN_EVENTS) return true;
-    return age >= 2 * options.checkpointIntervalMs || events >= 2 * options.checkpointMaxEvents;
   }
 
   /**
