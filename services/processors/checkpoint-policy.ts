@@ -1,6 +1,6 @@
 import type { PartitionRun } from './partition-run.ts';
 
-/** The runtime's checkpoint bounds (ProcessorRuntimeOptions). */
+/** The runtime's checkpoint bounds (part of ProcessorRuntimeOptions). */
 export interface CheckpointBounds {
   /** Write a checkpoint at least this often per partition with new events. */
   checkpointIntervalMs: number;

@@ -5,12 +5,12 @@ import type { DeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import type { WindowAggregator } from './aggregator.ts';
 import { ChunkBuffer, settleChunkRows } from './chunk-buffer.ts';
-import { backlogEnded, checkpointDue } from './checkpoint-policy.ts';
+import { backlogEnded, checkpointDue, type CheckpointBounds } from './checkpoint-policy.ts';
 import { CHUNK_COLUMNS, encodeChunkRows, encodeChunkRowsOf } from './chunk-tsv.ts';
 import { ingestBatch, type PartitionRun } from './partition-run.ts';
 import { PartitionWatermark } from './windowing.ts';
 
-export interface ProcessorRuntimeOptions {
+export interface ProcessorRuntimeOptions extends CheckpointBounds {
   kafka: Kafka;
   clickhouse: ClickHouseClient;
   deadLetters: DeadLetterPublisher;
@@ -21,10 +21,6 @@ export interface ProcessorRuntimeOptions {
   aggregators: readonly WindowAggregator[];
   windowSizeMs: number;
   allowedLatenessMs: number;
-  /** Write a checkpoint at least this often per partition with new events. */
-  checkpointIntervalMs: number;
-  /** …or as soon as this many events are buffered for a partition. */
-  checkpointMaxEvents: number;
   /** Kafka consumer session timeout: how long a dead instance holds its partitions (default 30 s). */
   sessionTimeoutMs?: number;
   clock?: () => number;

@@ -28,12 +28,15 @@ export interface ProfileCache {
   version(model: string, modelVersion: string, profileVersion: number): Promise<StoredProfile | undefined>;
 }
 
+const keyOf = (model: string, modelVersion: string) => `${model}\u0000${modelVersion}`;
+
 export function createProfileCache(deps: { clickhouse: ClickHouseClient; logger: Logger; ttlMs?: number }): ProfileCache {
   const ttlMs = deps.ttlMs ?? 30_000;
   const entries = new Map<string, { at: number; profile: StoredProfile | undefined; loading?: Promise<StoredProfile | undefined> | undefined }>();
   const versions = new Map<string, Promise<StoredProfile | undefined>>();
 
-  function load(key: string, model: string, modelVersion: string, nowMs: number): Promise<StoredProfile | undefined> {
+  function load(model: string, modelVersion: string, nowMs: number): Promise<StoredProfile | undefined> {
+    const key = keyOf(model, modelVersion);
     const entry = entries.get(key);
     if (entry?.loading) return entry.loading;
     const loading = loadProfile(deps.clickhouse, model, modelVersion).then(
@@ -60,22 +63,21 @@ export function createProfileCache(deps: { clickhouse: ClickHouseClient; logger:
 
   return {
     async get(model, modelVersion, nowMs) {
-      const key = `${model}\u0000${modelVersion}`;
-      const entry = entries.get(key);
+      const entry = entries.get(keyOf(model, modelVersion));
       if (entry && !entry.loading && nowMs - entry.at < ttlMs) return entry.profile;
-      return load(key, model, modelVersion, nowMs);
+      return load(model, modelVersion, nowMs);
     },
     peek(model, modelVersion, nowMs) {
-      const key = `${model}\u0000${modelVersion}`;
+      const key = keyOf(model, modelVersion);
       const entry = entries.get(key);
       if (!entry || (!entry.loading && nowMs - entry.at >= ttlMs)) {
-        load(key, model, modelVersion, nowMs).catch((err: unknown) => deps.logger.warn({ model, modelVersion, err: messageOf(err) }, 'reference profile could not be loaded; drift chunks keep exact values meanwhile'));
+        load(model, modelVersion, nowMs).catch((err: unknown) => deps.logger.warn({ model, modelVersion, err: messageOf(err) }, 'reference profile could not be loaded; drift chunks keep exact values meanwhile'));
       }
       return entries.get(key)?.profile;
     },
-    refresh: (model, modelVersion, nowMs) => load(`${model}\u0000${modelVersion}`, model, modelVersion, nowMs),
+    refresh: load,
     version(model, modelVersion, profileVersion) {
-      const key = `${model}\u0000${modelVersion}\u0000${profileVersion}`;
+      const key = `${keyOf(model, modelVersion)}\u0000${profileVersion}`;
       let hit = versions.get(key);
       if (!hit) {
         hit = loadProfileVersion(deps.clickhouse, model, modelVersion, profileVersion);
