@@ -54,6 +54,9 @@ export interface ProcessorsDeps {
   without?: ReadonlyArray<'drift' | 'validation'>;
 }
 
+/** How long start() waits for the drift worker threads to load their code. */
+const WORKERS_READY_MS = 30_000;
+
 /**
  * The stream processors as one deployable role: the windowing runtime with
  * the drift (and any extra) aggregators, and the finalizer loop that turns
@@ -117,6 +120,14 @@ export function createProcessorsService(deps: ProcessorsDeps) {
     clock: deps.clock,
   });
 
+  async function workersReady(): Promise<void> {
+    let timeout: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timeout = setTimeout(() => resolve('late'), WORKERS_READY_MS)));
+    const outcome = await Promise.race([Promise.all([gridEncoder?.ready(), driftStats.ready()]), late]);
+    clearTimeout(timeout);
+    if (outcome === 'late') log.warn({ waitedMs: WORKERS_READY_MS }, 'drift worker threads still loading; consuming without waiting for them');
+  }
+
   let timer: NodeJS.Timeout | undefined;
   let schemaTimer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -136,7 +147,9 @@ export function createProcessorsService(deps: ProcessorsDeps) {
     alerts,
     stats: () => ({ ...runtime.stats(), windowsFinalized, alerts: alerts.stats() }),
     async start(): Promise<void> {
-      await schemas.refresh();
+      // The worker threads load their code (~0.3 CPU-seconds in all) before the first event, not beside the first
+      // fetches; a worker that is slow to load does not hold the start up past WORKERS_READY_MS.
+      await Promise.all([schemas.refresh(), workersReady()]);
       schemaTimer = setInterval(() => void schemas.refresh(), config.validation?.schemaRefreshMs ?? 30_000);
       schemaTimer.unref();
       await runtime.start();

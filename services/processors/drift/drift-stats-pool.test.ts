@@ -57,3 +57,17 @@ test('size 0 computes inline; close() then run() starts workers again', async ()
   assert.deepEqual(await reopened.run(t), computeFeatureDrift(t));
   await reopened.close();
 });
+
+test('ready() starts the workers before any task and settles once they have loaded; an inline pool is ready at once', async () => {
+  const fresh = createDriftStatsPool({ size: 2, logger: silentLogger() });
+  try {
+    // Settles only on each worker's "loaded" message (or its failure): a worker that never says so would time the test out.
+    await fresh.ready();
+    await fresh.ready();
+    const t = task('x', 600, 0);
+    assert.deepEqual(await fresh.run(t), computeFeatureDrift(t));
+  } finally {
+    await fresh.close();
+  }
+  await createDriftStatsPool({ size: 0, logger: silentLogger() }).ready();
+});

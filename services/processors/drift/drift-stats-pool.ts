@@ -20,6 +20,13 @@ export interface DriftStatsPool {
   /** Worker threads (0: inline). */
   readonly size: number;
   run(task: FeatureDriftTask): Promise<FeatureDriftResult>;
+  /**
+   * Starts the workers now instead of at the first task, and resolves once
+   * each has loaded its code or failed to start (run() then copes as
+   * always). Loading takes a few hundred milliseconds of CPU, which the
+   * service spends before it consumes rather than beside its first fetches.
+   */
+  ready(): Promise<void>;
   /** Stops the workers (tasks in flight fail). A later run() starts new ones: finalizeAll() after close() still works. */
   close(): Promise<void>;
 }
@@ -32,6 +39,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** Settles when the worker has loaded its code, or has failed. */
+  loaded: Promise<void>;
   /** The task in flight on this worker (one at a time). */
   current: (Pending & { id: number }) | undefined;
 }
@@ -51,9 +60,11 @@ export function createDriftStatsPool(options: { size: number; logger: Logger }):
   function spawn(): Slot {
     // No inherited --import flags: the entry registers tsx itself (see feature-drift-worker.mjs).
     const worker = new Worker(WORKER_URL, { name: 'drift-stats', execArgv: [] });
-    const slot: Slot = { worker, current: undefined };
+    let markLoaded = () => {};
+    const slot: Slot = { worker, current: undefined, loaded: new Promise((resolve) => (markLoaded = resolve)) };
     worker.unref();
-    worker.on('message', (message: { id: number; result?: FeatureDriftResult; error?: string }) => {
+    worker.on('message', (message: { id: number; result?: FeatureDriftResult; error?: string } | { ready: true }) => {
+      if ('ready' in message) return markLoaded();
       const current = slot.current;
       if (!current || current.id !== message.id) return;
       slot.current = undefined;
@@ -66,6 +77,7 @@ export function createDriftStatsPool(options: { size: number; logger: Logger }):
       dispatch();
     });
     const fail = (reason: string) => {
+      markLoaded();
       // A slot close() took (or an 'exit' after its 'error') is no longer listed: nothing to do.
       const index = slots.indexOf(slot);
       if (index < 0) return;
@@ -108,6 +120,14 @@ export function createDriftStatsPool(options: { size: number; logger: Logger }):
   return {
     get size() {
       return inline ? 0 : options.size;
+    },
+    async ready(): Promise<void> {
+      while (!inline && slots.length < options.size) spawn();
+      const waiting = [...slots];
+      // Referenced while awaited, as while busy; idle again after.
+      for (const s of waiting) s.worker.ref();
+      await Promise.all(waiting.map((s) => s.loaded));
+      for (const s of waiting) if (s.current === undefined) s.worker.unref();
     },
     run(task: FeatureDriftTask): Promise<FeatureDriftResult> {
       if (inline) return runInline(task);

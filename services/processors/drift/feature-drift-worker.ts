@@ -15,3 +15,5 @@ port.on('message', (message: { id: number; task: FeatureDriftTask }) => {
     port.postMessage({ id: message.id, error: messageOf(err) });
   }
 });
+// Loaded: the pool's ready() waits for this.
+port.postMessage({ ready: true });

@@ -39,7 +39,9 @@ test('an accumulator with the encoder returns a promise of the same state; a clo
   assert.ok(pending instanceof Promise);
   assert.equal(await pending, plain.encode());
   const closed = createGridEncoderPool({ logger: silentLogger() });
+  await closed.ready(); // settles on the worker's "loaded" message
   await closed.close();
+  await closed.ready(); // and at once without a worker
   assert.equal(closed.encode(grid, 'k', Float64Array.from(values)), undefined);
 });
 

@@ -21,6 +21,8 @@ import type { EncodeRequest, EncodeResponse } from './grid-encoder-worker.ts';
  * it stays inline and says so once.
  */
 export interface GridEncoderPool extends GridEncoder {
+  /** Resolves once the worker has loaded its code, or has failed (encode() then copes as always). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,9 @@ export function createGridEncoderPool(options: { logger: Logger; maxWorkerGridPo
   /** Sent batches by message id. */
   const pending = new Map<number, Pending[]>();
   let failuresInARow = 0;
+  /** Settles when the current worker has loaded its code, or has failed. */
+  let loaded = Promise.resolve();
+  let markLoaded = () => {};
   let inline = false;
   let closed = false;
 
@@ -58,6 +63,7 @@ export function createGridEncoderPool(options: { logger: Logger; maxWorkerGridPo
 
   function fail(w: Worker, reason: string): void {
     if (worker !== w) return;
+    markLoaded();
     worker = undefined;
     failuresInARow++;
     log.warn({ reason, failuresInARow }, 'grid encoder worker stopped; its states are encoded inline');
@@ -73,10 +79,12 @@ export function createGridEncoderPool(options: { logger: Logger; maxWorkerGridPo
   function start(): Worker {
     // No inherited --import flags: the entry registers tsx itself.
     const w = new Worker(WORKER_URL, { name: 'drift-grid-encoder', execArgv: [] });
+    loaded = new Promise((resolve) => (markLoaded = resolve));
     w.unref();
     sentGrids = new Map();
     sentPoints = 0;
     w.on('message', (message: EncodeResponse) => {
+      if (message.ready) return markLoaded();
       const batch = pending.get(message.id);
       if (!batch) return;
       pending.delete(message.id);
@@ -156,6 +164,14 @@ export function createGridEncoderPool(options: { logger: Logger; maxWorkerGridPo
       });
     },
     flush,
+    async ready() {
+      const w = worker;
+      if (!w) return;
+      // Referenced while awaited, as while encoding; idle again after.
+      w.ref();
+      await loaded;
+      if (pending.size === 0) w.unref();
+    },
     async close() {
       closed = true;
       const w = worker;

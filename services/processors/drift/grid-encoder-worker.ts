@@ -24,6 +24,8 @@ export interface EncodeRequest {
 /** One state per item, in order, or the error that stopped the batch (the pool then encodes it inline). */
 export interface EncodeResponse {
   id: number;
+  /** Sent once (id 0) when the worker has loaded its code. */
+  ready?: true;
   states?: string[];
   error?: string;
 }
@@ -59,3 +61,5 @@ port.on('message', (request: EncodeRequest) => {
     port.postMessage({ id: request.id, error: messageOf(err) } satisfies EncodeResponse);
   }
 });
+// Loaded: the pool's ready() waits for this.
+port.postMessage({ id: 0, ready: true } satisfies EncodeResponse);
