@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '../clickhouse/client.ts';
 import { messageOf } from '../errors/errors.ts';
+import { settledWithin } from '../lifecycle/deadline.ts';
 
 /**
  * A readiness check: resolves when the dependency can serve, throws (or
@@ -19,17 +20,12 @@ export async function runReadinessChecks(checks: Record<string, ReadinessCheck>,
   const entries = Object.entries(checks);
   const results = await Promise.all(
     entries.map(async ([name, check]): Promise<[string, string]> => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      });
+      const answer = Promise.resolve().then(check);
       try {
-        const value = await Promise.race([Promise.resolve().then(check), timeout]);
-        return [name, value === false ? 'not ready' : 'ok'];
+        if (!(await settledWithin(answer, timeoutMs))) return [name, `no answer within ${timeoutMs} ms`];
+        return [name, (await answer) === false ? 'not ready' : 'ok'];
       } catch (err) {
         return [name, messageOf(err)];
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );

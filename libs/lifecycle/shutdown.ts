@@ -1,5 +1,6 @@
 import { DriftlineError, messageOf } from '../errors/errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import { settledWithin } from './deadline.ts';
 
 /** One step of an ordered shutdown. */
 export interface ShutdownStep {
@@ -17,13 +18,6 @@ export interface ShutdownStep {
 export async function shutdownInOrder(steps: ShutdownStep[], options: { deadlineMs: number; logger: Logger }): Promise<void> {
   const failures: string[] = [];
   let current = '(none)';
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DriftlineError('SHUTDOWN_TIMEOUT', `shutdown exceeded ${options.deadlineMs} ms while running '${current}'`)),
-      options.deadlineMs,
-    );
-  });
   const sequence = (async () => {
     for (const step of steps) {
       current = step.name;
@@ -37,10 +31,8 @@ export async function shutdownInOrder(steps: ShutdownStep[], options: { deadline
       }
     }
   })();
-  try {
-    await Promise.race([sequence, deadline]);
-  } finally {
-    clearTimeout(timer);
+  if (!(await settledWithin(sequence, options.deadlineMs))) {
+    throw new DriftlineError('SHUTDOWN_TIMEOUT', `shutdown exceeded ${options.deadlineMs} ms while running '${current}'`);
   }
   if (failures.length > 0) options.logger.warn({ failures }, 'shutdown finished with failures');
 }

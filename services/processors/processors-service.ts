@@ -2,6 +2,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { ClickHouseClient } from '../../libs/clickhouse/client.ts';
 import { messageOf } from '../../libs/errors/errors.ts';
 import { createDeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
+import { settledWithin } from '../../libs/lifecycle/deadline.ts';
 import type { TopicNames } from '../../libs/kafka/topology.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import { createAlertManager, type AlertManager } from '../alerts/alert-manager.ts';
@@ -121,11 +122,9 @@ export function createProcessorsService(deps: ProcessorsDeps) {
   });
 
   async function workersReady(): Promise<void> {
-    let timeout: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timeout = setTimeout(() => resolve('late'), WORKERS_READY_MS)));
-    const outcome = await Promise.race([Promise.all([gridEncoder?.ready(), driftStats.ready()]), late]);
-    clearTimeout(timeout);
-    if (outcome === 'late') log.warn({ waitedMs: WORKERS_READY_MS }, 'drift worker threads still loading; consuming without waiting for them');
+    if (!(await settledWithin(Promise.all([gridEncoder?.ready(), driftStats.ready()]), WORKERS_READY_MS))) {
+      log.warn({ waitedMs: WORKERS_READY_MS }, 'drift worker threads still loading; consuming without waiting for them');
+    }
   }
 
   let timer: NodeJS.Timeout | undefined;

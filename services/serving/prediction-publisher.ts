@@ -1,6 +1,7 @@
 import { encodeEvent } from '../../libs/contracts/decode.ts';
 import type { PredictionEvent } from '../../libs/contracts/schemas.ts';
 import { messageOf } from '../../libs/errors/errors.ts';
+import { settledWithin } from '../../libs/lifecycle/deadline.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import { DropReporter } from './drop-reporter.ts';
 import { PublishBuffer } from './publish-buffer.ts';
@@ -185,13 +186,7 @@ export function createPredictionPublisher(options: PredictionPublisherOptions): 
       closePromise ??= (async () => {
         closing = true;
         wake?.();
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, deadlineMs);
-          timer.unref();
-        });
-        await Promise.race([loop ?? Promise.resolve(), deadline]);
-        clearTimeout(timer);
+        await settledWithin(loop ?? Promise.resolve(), deadlineMs, { unref: true });
         stopped = true;
         wake?.();
         drop(buffer.take(buffer.depth).length, 'shutdown');
