@@ -18,6 +18,8 @@ const samples: Record<string, Float64Array> = {
   lognormal: Float64Array.from({ length: 5_000 }, () => Math.exp(rng.normal(10, 1.5))),
   // Few distinct values with ties.
   rounded: Float64Array.from({ length: 2_000 }, () => Math.round(rng.normal(0, 3))),
+  // Near the grid's size limit (MAX_GRID_POINTS): the bucket table's 16-bit counts are at their largest.
+  largest: Float64Array.from({ length: 31_980 }, () => rng.normal(0, 1)),
   single: Float64Array.from([4.5]),
 };
 

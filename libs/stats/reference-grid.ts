@@ -90,8 +90,8 @@ export class ReferenceGrid {
   private readonly first: number;
   private readonly last: number;
   private readonly scale: number;
-  /** bucketStart[b] = number of points whose bucket is below b. */
-  private readonly bucketStart: Int32Array;
+  /** bucketStart[b] = number of points whose bucket is below b (< MAX_GRID_POINTS, so 16 bits: half the cache lines). */
+  private readonly bucketStart: Uint16Array;
   private readonly buckets: number;
   /** LEVELS / width of the interval closing at each point (index k: between p[k−1] and p[k]). */
   private readonly levelScale: Float64Array;
@@ -106,11 +106,11 @@ export class ReferenceGrid {
     this.slots = 2 * points.length + 1;
     this.first = points[0]!;
     this.last = points[points.length - 1]!;
-    // ~2 buckets per point: a value's bucket narrows its binary search to a few points.
-    this.buckets = Math.max(1, Math.min(2 * points.length, 1 << 18));
+    // ~4 buckets per point: most buckets hold no point or one, so a value's bucket leaves a short scan.
+    this.buckets = Math.max(1, Math.min(4 * points.length, 1 << 18));
     const span = this.last - this.first;
     this.scale = span > 0 && Number.isFinite(span) ? this.buckets / span : 0;
-    const perBucket = new Int32Array(this.buckets + 1);
+    const perBucket = new Uint16Array(this.buckets + 1);
     for (let i = 0; i < points.length; i++) perBucket[this.bucketOf(points[i]!) + 1]!++;
     for (let b = 1; b <= this.buckets; b++) perBucket[b]! += perBucket[b - 1]!;
     this.bucketStart = perBucket;
@@ -127,11 +127,19 @@ export class ReferenceGrid {
     return b < 0 ? 0 : b >= this.buckets ? this.buckets - 1 : b;
   }
 
-  /** Number of points strictly below `v` (v finite, within [first, last]). */
+  /**
+   * Number of points strictly below `v` (v finite, within [first, last]).
+   * A bucket's few points are scanned in order; a crowded bucket (points
+   * bunched in a small part of a wide range) is searched by halves.
+   */
   private lowerBound(v: number): number {
     const b = this.bucketOf(v);
     let lo = this.bucketStart[b]!;
     let hi = this.bucketStart[b + 1]!;
+    if (hi - lo <= 8) {
+      while (lo < hi && this.points[lo]! < v) lo++;
+      return lo;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.points[mid]! < v) lo = mid + 1;
