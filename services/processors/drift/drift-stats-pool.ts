@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { DriftlineError, messageOf } from '../../../libs/errors/errors.ts';
 import type { Logger } from '../../../libs/logging/logger.ts';
 import { computeFeatureDrift, type FeatureDriftResult, type FeatureDriftTask } from './feature-drift.ts';
+import { whenLoaded } from './worker-loaded.ts';
 
 /**
  * Computes feature drift off the event loop. The exact KS p-value alone
@@ -60,11 +61,10 @@ export function createDriftStatsPool(options: { size: number; logger: Logger }):
   function spawn(): Slot {
     // No inherited --import flags: the entry registers tsx itself (see feature-drift-worker.mjs).
     const worker = new Worker(WORKER_URL, { name: 'drift-stats', execArgv: [] });
-    let markLoaded = () => {};
-    const slot: Slot = { worker, current: undefined, loaded: new Promise((resolve) => (markLoaded = resolve)) };
+    const slot: Slot = { worker, current: undefined, loaded: whenLoaded(worker) };
     worker.unref();
-    worker.on('message', (message: { id: number; result?: FeatureDriftResult; error?: string } | { ready: true }) => {
-      if ('ready' in message) return markLoaded();
+    // (The worker's "loaded" message carries no id: it matches no task and is whenLoaded's.)
+    worker.on('message', (message: { id: number; result?: FeatureDriftResult; error?: string }) => {
       const current = slot.current;
       if (!current || current.id !== message.id) return;
       slot.current = undefined;
@@ -77,7 +77,6 @@ export function createDriftStatsPool(options: { size: number; logger: Logger }):
       dispatch();
     });
     const fail = (reason: string) => {
-      markLoaded();
       // A slot close() took (or an 'exit' after its 'error') is no longer listed: nothing to do.
       const index = slots.indexOf(slot);
       if (index < 0) return;

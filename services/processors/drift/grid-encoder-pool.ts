@@ -4,6 +4,7 @@ import type { Logger } from '../../../libs/logging/logger.ts';
 import type { ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
 import { encodeGridValues, type GridEncoder } from './column-codec.ts';
 import type { EncodeRequest, EncodeResponse } from './grid-encoder-worker.ts';
+import { whenLoaded } from './worker-loaded.ts';
 
 /**
  * Encodes the drift aggregator's grid-shaped chunk states on a worker
@@ -55,7 +56,6 @@ export function createGridEncoderPool(options: { logger: Logger; maxWorkerGridPo
   let failuresInARow = 0;
   /** Settles when the current worker has loaded its code, or has failed. */
   let loaded = Promise.resolve();
-  let markLoaded = () => {};
   let inline = false;
   let closed = false;
 
@@ -63,7 +63,6 @@ export function createGridEncoderPool(options: { logger: Logger; maxWorkerGridPo
 
   function fail(w: Worker, reason: string): void {
     if (worker !== w) return;
-    markLoaded();
     worker = undefined;
     failuresInARow++;
     log.warn({ reason, failuresInARow }, 'grid encoder worker stopped; its states are encoded inline');
@@ -79,12 +78,12 @@ export function createGridEncoderPool(options: { logger: Logger; maxWorkerGridPo
   function start(): Worker {
     // No inherited --import flags: the entry registers tsx itself.
     const w = new Worker(WORKER_URL, { name: 'drift-grid-encoder', execArgv: [] });
-    loaded = new Promise((resolve) => (markLoaded = resolve));
+    loaded = whenLoaded(w);
     w.unref();
     sentGrids = new Map();
     sentPoints = 0;
     w.on('message', (message: EncodeResponse) => {
-      if (message.ready) return markLoaded();
+      // The "loaded" message (id 0) matches no batch: it is whenLoaded's.
       const batch = pending.get(message.id);
       if (!batch) return;
       pending.delete(message.id);
