@@ -3,7 +3,7 @@ import { referenceColumnState } from '../../../libs/profiles/reference-profile.t
 import { computeColumnHistogram, type ColumnHistogram } from '../../../libs/stats/column-histogram.ts';
 import { computeColumnReport, type ColumnReport } from '../../../libs/stats/column-report.ts';
 import { resolveThresholds, type DriftThresholds } from '../../../libs/stats/drift-decision.ts';
-import { createCategoricalState, createNumericState, type ColumnState } from '../../../libs/stats/partial-state.ts';
+import { createCategoricalState, createNumericState, type ColumnState, type NumericColumnState } from '../../../libs/stats/partial-state.ts';
 import { GridCounts, type ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
 import { messageOf } from '../../../libs/errors/errors.ts';
 import { decodeInto, type DecodeTarget } from './column-codec.ts';
@@ -53,7 +53,7 @@ export interface FeatureDriftResult {
 export function computeFeatureDrift(task: FeatureDriftTask): FeatureDriftResult {
   const thresholds = resolveThresholds(task.thresholds, task.columnThresholds?.[task.name]);
   const numerical = task.feature.kind === 'numerical';
-  const { grid: ownGrid, onGrid } = featureGridPlan(task.feature, task.bins, thresholds.fewValuesMax);
+  const { reference, grid: ownGrid, onGrid } = preparedReference(task.feature, task.bins, thresholds.fewValuesMax);
   const otherGrids = new Map<string, ReferenceGrid>();
   for (const [key, feature] of Object.entries(task.otherGridFeatures ?? {})) {
     const grid = buildFeatureGrid(feature, parseGridKey(key)?.bins);
@@ -96,7 +96,6 @@ export function computeFeatureDrift(task: FeatureDriftTask): FeatureDriftResult 
     categorical.missing = Math.max(0, task.events - present);
     current = categorical;
   }
-  const reference = referenceColumnState(task.feature);
   const report = computeColumnReport(task.name, reference, current, { bins: task.bins, thresholds: task.thresholds, columnThresholds: task.columnThresholds });
   const histogram = computeColumnHistogram(reference, current, { bins: task.bins });
   if (report.drift && report.currentCount < task.minCurrentCount) {
@@ -108,4 +107,47 @@ export function computeFeatureDrift(task: FeatureDriftTask): FeatureDriftResult 
     report.message = report.message ? `${report.message}; ${note}` : note;
   }
   return { report, histogram };
+}
+
+/** A feature's reference as the statistics read it, and its grid plan (drift-grid.ts featureGridPlan). */
+interface PreparedReference {
+  reference: ColumnState;
+  grid: ReferenceGrid | undefined;
+  onGrid: boolean;
+}
+
+/** Numeric references prepared, by base64 sample (insertion order: oldest first), with what else they were prepared for. */
+const prepared = new Map<string, { key: string; values: number; value: PreparedReference }>();
+let preparedValues = 0;
+/** Sample values the prepared references hold at most (~40 bytes each with the grid); the oldest are dropped beyond. */
+const PREPARED_VALUES_MAX = 1_000_000;
+
+/**
+ * The reference side of a feature, prepared once per profile feature rather
+ * than per window: decoding a numeric sample and building its grid's points
+ * and lookup tables took ~6 ms per window of 17 features (~1 s of the 150
+ * windows the processors benchmark finalizes). Tasks arrive structured-
+ * cloned, a new object each time, so a prepared reference is found by its
+ * content: the sample text, then the missing count, bins and few-valued
+ * limit. Categorical references are cheap and built every time.
+ */
+function preparedReference(feature: FeatureProfile, bins: number | undefined, fewValuesMax: number): PreparedReference {
+  if (feature.kind !== 'numerical' || !feature.sample) return { reference: referenceColumnState(feature), ...featureGridPlan(feature, bins, fewValuesMax) };
+  const key = `${feature.missing}/${bins}/${fewValuesMax}`;
+  const found = prepared.get(feature.sample);
+  if (found?.key === key) return found.value;
+  const value = { reference: referenceColumnState(feature), ...featureGridPlan(feature, bins, fewValuesMax) };
+  const values = (value.reference as NumericColumnState).count;
+  if (found) {
+    prepared.delete(feature.sample);
+    preparedValues -= found.values;
+  }
+  for (const [sample, entry] of prepared) {
+    if (preparedValues + values <= PREPARED_VALUES_MAX) break;
+    prepared.delete(sample);
+    preparedValues -= entry.values;
+  }
+  prepared.set(feature.sample, { key, values, value });
+  preparedValues += values;
+  return value;
 }

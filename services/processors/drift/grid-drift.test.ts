@@ -128,3 +128,29 @@ test('a corrupt chunk state is left out and said; the other chunks count', async
   assert.equal(report.currentCount, 600);
   assert.match(report.message ?? '', /^4 chunk state\(s\) of this window could not be read/);
 });
+
+test('a reference prepared for one window is reused by content, and not for a feature that differs', async () => {
+  const name = 'normal_shifted';
+  const feature = profile.features[name]!;
+  const values = Array.from({ length: 800 }, () => rng.normal(0.2, 1));
+  const acc = new GridAccumulator(buildFeatureGrid(feature, undefined)!, key);
+  for (const v of values) acc.add(v);
+  const states = [(await acc.encode())!];
+  const task = { name, feature, states, events: 800, minCurrentCount: 1, gridKey: key };
+  const first = computeFeatureDrift(task);
+  // A structured clone (as a worker receives it) finds the prepared reference and gives the same report.
+  assert.deepEqual(computeFeatureDrift(structuredClone(task)), first);
+  // The same sample with another missing count, or other bins: not the prepared one.
+  const moreMissing = computeFeatureDrift({ ...task, feature: { ...feature, missing: feature.missing + feature.count } });
+  assert.equal(moreMissing.report.missing.reference, 0.5);
+  assert.equal(moreMissing.report.ks!.statistic, first.report.ks!.statistic);
+  // Five PSI bins: another grid (its edges are grid points), so PSI is still the exact values'.
+  const fiveKey = gridKey(stored, 5);
+  const onFive = new GridAccumulator(buildFeatureGrid(feature, 5)!, fiveKey);
+  for (const v of values) onFive.add(v);
+  const fiveBins = computeFeatureDrift({ ...task, states: [(await onFive.encode())!], bins: 5, gridKey: fiveKey });
+  const exact = createNumericState(800);
+  for (const v of values) addNumeric(exact, v);
+  assert.equal(fiveBins.report.psi, computeColumnReport(name, referenceColumnState(feature), exact, { bins: 5 }).psi);
+  assert.equal(fiveBins.histogram!.labels.length, 5);
+});
