@@ -17,23 +17,60 @@
  *   width and stands at the middle of its level, so W moves by at most the
  *   mean over the window's values of (width of its interval) / (2 · LEVELS):
  *   `wassersteinGridBound`. With a few-thousand-point reference that is
- *   ~1e-5 to 1e-4 of a normed distance whose drift threshold is 0.1 — the
- *   reference sample itself resolves the distribution no finer.
+ *   ~1e-4 to 1e-3 of a normed distance whose drift threshold is 0.1, and
+ *   the distance moves far less than its bound (2e-5–5e-5 measured) — two
+ *   samples of a few thousand values from one distribution already differ
+ *   by ~1e-2.
  * - Values below the smallest or above the largest point (the tails) are
  *   kept exactly: beyond the reference every position matters and few
  *   values land there unless the feature drifted.
  *
  * So a checkpoint chunk holds at most one count per (interval, level)
- * however many events it covers, and ~3 bytes per value instead of 8 when
- * it is sparse (a few values per interval). The grid is only used for
+ * however many events it covers, and ~2 characters of state text per value
+ * instead of 8 bytes when it is sparse (a few values per interval). The grid is only used for
  * references with more distinct values than the few-valued threshold: a
  * few-valued feature's exact distinct values decide its chi-square.
  */
 import { referenceQuantileEdges } from './binning.ts';
 
-/** Position resolution inside an interval (a power of two: codes are slot · LEVELS + level). */
-export const POSITION_LEVELS = 64;
-const LEVEL_BITS = 6;
+/**
+ * Position resolution inside an interval (a power of two: codes are
+ * slot · LEVELS + level). 4 since 2026-12-07, 64 before: a checkpoint
+ * chunk codes each value as the step from the previous code, and at 64
+ * levels a typical step (a 2 s chunk holds a few hundred values of a
+ * window spread over thousands of intervals) took two varint bytes; at 4
+ * it mostly takes one: drift states 22.1 -> 16.6 MB per 500k events of the
+ * processors benchmark, and ~6% less CPU per event for the processors.
+ * The normed Wasserstein distance, the only statistic positions move,
+ * moved by 2e-5–5e-5 against scipy (bound ~1e-3) where 64 levels gave
+ * 1e-6–3e-6 (services/processors/drift/grid-drift.test.ts, 3,000-value
+ * references): far below its 0.1 drift threshold, and below what the
+ * reference sample itself resolves. Chunks written at another resolution
+ * say so in their grid key (drift-grid.ts) and are read through
+ * codeFromLevels.
+ */
+export const POSITION_LEVELS = 4;
+const LEVEL_BITS = 2;
+
+/** The position resolution of chunks whose grid key does not name one (written before 2026-12-07). */
+export const LEGACY_POSITION_LEVELS = 64;
+
+/**
+ * A code written at `levels` position levels (a power of two, at least
+ * POSITION_LEVELS) as this grid codes it: the same slot, and the level
+ * holding the written level's range of positions (each of this grid's
+ * levels is levels / POSITION_LEVELS of the written ones).
+ */
+export function codeFromLevels(code: number, levels: number): number {
+  if (levels === POSITION_LEVELS) return code;
+  const slot = Math.floor(code / levels);
+  const level = Math.floor(((code % levels) * POSITION_LEVELS) / levels);
+  return slot * POSITION_LEVELS + level;
+}
+
+/** Whether codes written at `levels` position levels can be read (see codeFromLevels). */
+export const readableLevels = (levels: number): boolean =>
+  Number.isInteger(levels) && levels >= POSITION_LEVELS && levels <= 1 << 16 && (levels & (levels - 1)) === 0;
 
 /**
  * Most points a grid takes: codes stay below 2^22, so GridCounts can pack a

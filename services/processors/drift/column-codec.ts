@@ -1,5 +1,5 @@
 import { addCategory, addNumeric, createCategoricalState, createNumericState, type CategoricalColumnState, type NumericColumnState } from '../../../libs/stats/partial-state.ts';
-import { GridCounts, ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
+import { codeFromLevels, GridCounts, LEGACY_POSITION_LEVELS, POSITION_LEVELS, readableLevels, ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
 
 /*
  * The drift delta of one feature in one window (a checkpoint chunk's
@@ -7,7 +7,8 @@ import { GridCounts, ReferenceGrid } from '../../../libs/stats/reference-grid.ts
  *
  * - grid: a numeric feature whose reference profile was known when the
  *   chunk was written: its values as counts per code (interval and
- *   position level) on the profile's grid (libs/stats/reference-grid.ts),
+ *   position level) on the profile's grid (libs/stats/reference-grid.ts;
+ *   the grid key names the position levels, 64 when it does not),
  *   tails exact. JSON {"g": grid key, "r": base64 runs of equal codes,
  *   "t": base64 float64 tails}: per run one varint, the step from the
  *   previous run's code times two, plus one when a count (a second varint,
@@ -105,8 +106,11 @@ export const SKIP_ACCUMULATOR: FeatureAccumulator = { add() {}, encode: () => un
  * not 1, flagged in the step's low bit: ~2.3 bytes per value in the
  * processors benchmark where the (step, count) pairs took 2.85, and 14%
  * fewer checkpoint bytes in all (42.2 -> 35.6-37.0 MB per 500k events).
- * These states are the bulk of every checkpoint, and each byte is
- * base64-coded, written, merged and read back by the finalizer.
+ * With 4 position levels instead of 64 (reference-grid.ts, 2026-12-07)
+ * more steps fit one varint byte: the benchmark's drift states went from
+ * 22.1 to 16.6 MB of text per 500k events. These states are the bulk of
+ * every checkpoint, and each byte is base64-coded, written, merged and
+ * read back by the finalizer.
  */
 export function encodeGridValues(grid: ReferenceGrid, key: string, values: Float64Array): string {
   const codes = codeScratch(values.length);
@@ -273,13 +277,15 @@ function varintReader(text: string): { done: () => boolean; read: () => number }
   };
 }
 
-function addCode(target: GridCounts, code: number, count: number): void {
-  if (!target.fits(code)) throw new RangeError(`drift chunk code ${code} does not fit its grid of ${target.grid.points.length} points`);
+/** Adds a code written at `levels` position levels (the chunk's grid key says which) to counts on the same grid points. */
+function addCode(target: GridCounts, written: number, count: number, levels: number): void {
+  const code = codeFromLevels(written, levels);
+  if (!target.fits(code)) throw new RangeError(`drift chunk code ${written} does not fit its grid of ${target.grid.points.length} points`);
   target.addCode(code, count);
 }
 
-/** Adds encoded runs ("r", see encodeGridValues) into counts on the same grid. */
-export function decodeRunsInto(text: string, target: GridCounts): void {
+/** Adds encoded runs ("r", see encodeGridValues), written at `levels` position levels, into counts on the same grid points. */
+export function decodeRunsInto(text: string, target: GridCounts, levels = POSITION_LEVELS): void {
   const input = varintReader(text);
   let code = 0;
   while (!input.done()) {
@@ -290,19 +296,28 @@ export function decodeRunsInto(text: string, target: GridCounts): void {
       count = input.read();
       if (count < 2) throw new RangeError(`drift chunk run of ${count} values flagged as a counted run`);
     }
-    addCode(target, code, count);
+    addCode(target, code, count, levels);
   }
 }
 
-/** Adds the older (step, count) pairs ("s") into counts on the same grid: chunks written before the run coding. */
-export function decodeCodesInto(text: string, target: GridCounts): void {
+/** Adds the older (step, count) pairs ("s") into counts on the same grid points: chunks written before the run coding. */
+export function decodeCodesInto(text: string, target: GridCounts, levels = LEGACY_POSITION_LEVELS): void {
   const input = varintReader(text);
   let code = 0;
   while (!input.done()) {
     code += input.read();
-    addCode(target, code, input.read());
+    addCode(target, code, input.read(), levels);
   }
 }
+
+/** The position levels of a grid key: named at its end (`…/levels=4`), or 64 for keys written before 2026-12-07. */
+function levelsOfGridKey(key: string): number {
+  const match = /\/levels=(\d+)$/.exec(key);
+  return match ? Number(match[1]) : LEGACY_POSITION_LEVELS;
+}
+
+/** A grid key without its position levels: keys with the same base name the same grid points. */
+export const gridKeyBase = (key: string): string => key.replace(/\/levels=\d+$/, '');
 
 class VarintWriter {
   private bytes: Uint8Array;
@@ -365,12 +380,15 @@ export function decodeInto(text: string, target: DecodeTarget): void {
   let onGrid: GridCounts | undefined;
   let same = false;
   if (parsed.g !== undefined) {
-    same = target.numeric instanceof GridCounts && parsed.g === target.gridKey;
+    const levels = levelsOfGridKey(parsed.g);
+    if (!readableLevels(levels)) throw new RangeError(`drift chunk coded at ${levels} position levels; this version reads ${POSITION_LEVELS} or a finer power of two`);
+    // The same grid points at another resolution (a chunk of before the levels changed) are read onto this grid too.
+    same = target.numeric instanceof GridCounts && target.gridKey !== undefined && (parsed.g === target.gridKey || gridKeyBase(parsed.g) === gridKeyBase(target.gridKey));
     const grid = same ? (target.numeric as GridCounts).grid : target.otherGrids?.get(parsed.g);
     if (!grid) throw new RangeError(`drift chunk written against grid ${parsed.g}, which is not available`);
     onGrid = new GridCounts(grid);
-    if (parsed.r) decodeRunsInto(parsed.r, onGrid);
-    if (parsed.s) decodeCodesInto(parsed.s, onGrid);
+    if (parsed.r) decodeRunsInto(parsed.r, onGrid, levels);
+    if (parsed.s) decodeCodesInto(parsed.s, onGrid, levels);
     if (parsed.t) for (const v of float64sOf(parsed.t)) onGrid.addTail(v);
   }
   for (const [category, count] of categories) addCategory(target.categorical, category, count);

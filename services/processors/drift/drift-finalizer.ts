@@ -5,7 +5,7 @@ import { decideDatasetDrift, resolveThresholds, type DriftThresholds } from '../
 import type { AlertSignal, ClosedWindow, WindowFinalizer } from '../window-finalizer.ts';
 import type { DriftStatsPool } from './drift-stats-pool.ts';
 import { gridKey, parseGridKey } from './drift-grid.ts';
-import { gridKeyOf } from './column-codec.ts';
+import { gridKeyBase, gridKeyOf } from './column-codec.ts';
 import { computeFeatureDrift, type FeatureDriftTask } from './feature-drift.ts';
 import { createProfileCache, type ProfileCache } from './profile-cache.ts';
 
@@ -48,11 +48,12 @@ export function createDriftFinalizer(deps: { clickhouse: ClickHouseClient; logge
    * report says how many.
    */
   async function otherGridFeatures(model: string, name: string, states: readonly string[], ownKey: string): Promise<Record<string, FeatureProfile> | undefined> {
-    const ownPrefix = `{"g":${JSON.stringify(ownKey)}`;
+    // This grid's own chunks, and those of its points at another resolution (chunks of before the levels changed), are read on it.
+    const ownPrefixes = [`{"g":${JSON.stringify(ownKey)}`, `{"g":${JSON.stringify(gridKeyBase(ownKey))}`];
+    const own = (state: string) => ownPrefixes.some((prefix) => state.startsWith(prefix) && (state[prefix.length] === ',' || state[prefix.length] === '}'));
     let result: Record<string, FeatureProfile> | undefined;
     for (const state of states) {
-      if (!state.startsWith('{"g":')) continue;
-      if (state.startsWith(ownPrefix) && (state[ownPrefix.length] === ',' || state[ownPrefix.length] === '}')) continue;
+      if (!state.startsWith('{"g":') || own(state)) continue;
       const key = gridKeyOf(state);
       const parsed = key === undefined ? undefined : parseGridKey(key);
       if (!key || !parsed || result?.[key]) continue;
