@@ -1,12 +1,13 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { insertTabSeparated, queryRows, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
-import { DriftlineError, messageOf } from '../../libs/errors/errors.ts';
+import { queryRows, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
+import { messageOf } from '../../libs/errors/errors.ts';
 import type { DeadLetterPublisher } from '../../libs/kafka/dead-letter.ts';
 import type { Logger } from '../../libs/logging/logger.ts';
 import type { WindowAggregator } from './aggregator.ts';
 import { ChunkBuffer, settleChunkRows } from './chunk-buffer.ts';
 import { backlogEnded, checkpointDue, type CheckpointBounds } from './checkpoint-policy.ts';
-import { CHUNK_COLUMNS, encodeChunkRows, encodeChunkRowsOf } from './chunk-tsv.ts';
+import { createCheckpointWriter } from './checkpoint-writer.ts';
+import { encodeChunkRows, encodeChunkRowsOf } from './chunk-tsv.ts';
 import { ingestBatch, type PartitionRun } from './partition-run.ts';
 import { PartitionWatermark } from './windowing.ts';
 
@@ -66,7 +67,7 @@ interface CheckpointState {
  * A checkpoint of a partition is ONE insert into processor_chunks holding the
  * window deltas since the previous checkpoint plus a checkpoint row (last
  * offset covered, max event time); checkpoints of several partitions ready
- * at the same moment share that insert (writeCheckpoints). Only after it
+ * at the same moment share that insert (checkpoint-writer.ts). Only after it
  * succeeds are the Kafka offsets committed. On (re)assignment a partition restores its watermark and offset
  * from its checkpoint row and skips offsets at or below it, so a crash at
  * any moment neither loses nor double counts an event.
@@ -115,6 +116,16 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
   let closePromise: Promise<void> | undefined;
   const inflight = new Set<Promise<void>>();
   let assigned = new Set<number>();
+  const writer = createCheckpointWriter({
+    clickhouse: options.clickhouse,
+    topic: options.topic,
+    logger: log,
+    stats,
+    clock,
+    consumer: () => consumer,
+    onCheckpoint: options.onCheckpoint,
+    afterCheckpointInsert: options.afterCheckpointInsert,
+  });
 
   async function restore(partition: number): Promise<PartitionRun> {
     const rows = await queryRows<{ state: string }>(
@@ -195,93 +206,15 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
     return { offset, chunks, checkpointRow };
   }
 
-  /** Inserts a snapshot (chunks and checkpoint row in one part, with any other partitions' ready at the same time: writeCheckpoints), then commits its offset; `writing` until settled. */
+  /** Inserts a snapshot (chunks and checkpoint row in one part, with any other partitions' ready at the same time: checkpoint-writer.ts), then commits its offset; `writing` until settled. */
   async function persist(run: PartitionRun, snap: Snapshot): Promise<void> {
     run.writing = true;
     try {
       // Never rejects: the drift encoder falls back to encoding inline.
       const chunks = await snap.chunks;
-      await new Promise<void>((resolve, reject) => {
-        insertQueue.push({ run, snap, chunks, resolve, reject });
-        if (!inserting) {
-          inserting = true;
-          // After the current task: the checkpoints whose states came back in one encoder message all join.
-          setImmediate(() => void writeCheckpoints());
-        }
-      });
+      await writer.write({ run, offset: snap.offset, chunks, checkpointRow: snap.checkpointRow });
     } finally {
       run.writing = false;
-    }
-  }
-
-  interface QueuedCheckpoint {
-    run: PartitionRun;
-    snap: Snapshot;
-    chunks: { body: string; rows: number };
-    resolve: () => void;
-    reject: (err: unknown) => void;
-  }
-  /** Checkpoints ready to insert, and whether writeCheckpoints() is running. */
-  let insertQueue: QueuedCheckpoint[] = [];
-  let inserting = false;
-
-  /**
-   * Group commit: the checkpoints ready while an insert runs (or in the same
-   * task) go as ONE insert, then the next group. The embedded engine spends
-   * ~20-30 ms per insert however small, and each makes a part to merge: the
-   * end of a catch-up (every partition's backlog ends within a fetch or
-   * two) and drain() otherwise wrote six inserts side by side.
-   */
-  async function writeCheckpoints(): Promise<void> {
-    while (insertQueue.length > 0) {
-      const group = insertQueue;
-      insertQueue = [];
-      try {
-        await insertAndCommit(group);
-        for (const item of group) item.resolve();
-      } catch (err) {
-        for (const item of group) item.reject(err);
-      }
-    }
-    inserting = false;
-  }
-
-  /** Inserts checkpoints of one or more partitions as ONE insert (chunks and checkpoint rows in one part, visible together), then commits their offsets. */
-  async function insertAndCommit(items: readonly QueuedCheckpoint[]): Promise<void> {
-    let body = '';
-    let rows = 0;
-    for (const { chunks, snap } of items) {
-      body += chunks.body + snap.checkpointRow;
-      rows += chunks.rows + 1;
-    }
-    const partitionsText = items.map((item) => item.run.partition).join(', ');
-    const t0 = performance.now();
-    try {
-      await insertTabSeparated(options.clickhouse, {
-        table: 'processor_chunks',
-        columns: CHUNK_COLUMNS,
-        body,
-        // One block → one part → chunks and checkpoint become visible together.
-        settings: { input_format_parallel_parsing: 0, max_insert_block_size: '100000000', async_insert: 0 },
-      });
-    } catch (err) {
-      for (const item of items) item.run.pending = item.chunks;
-      stats.checkpointFailures++;
-      log.warn({ partitions: partitionsText, err: messageOf(err), pendingRows: rows - items.length }, 'checkpoint insert failed; will retry');
-      throw new DriftlineError('CLICKHOUSE_UNAVAILABLE', `checkpoint of partition ${partitionsText} failed: ${messageOf(err)}`, { retriable: true, cause: err });
-    }
-    options.onCheckpoint?.((performance.now() - t0) / 1000, rows);
-    for (const { run, snap } of items) {
-      run.checkpointOffset = snap.offset;
-      run.lastCheckpointAt = clock();
-      stats.checkpoints++;
-      await options.afterCheckpointInsert?.(run.partition);
-    }
-    try {
-      await consumer?.commitOffsets(items.map(({ run, snap }) => ({ topic: options.topic, partition: run.partition, offset: String(snap.offset + 1) })));
-    } catch (err) {
-      // The checkpoint is durable; a replay of these offsets will be skipped.
-      log.warn({ partitions: partitionsText, err: messageOf(err) }, 'offset commit failed after checkpoint');
     }
   }
 
@@ -348,7 +281,7 @@ export function createProcessorRuntime(options: ProcessorRuntimeOptions) {
       closing = true;
       await Promise.allSettled([...inflight]);
       // Every partition's final checkpoint: their drift states reach the encoder worker in one message, and
-      // their inserts, ready together, go as one (see writeCheckpoints).
+      // their inserts, ready together, go as one (checkpoint-writer.ts).
       await Promise.all(
         [...partitions.values()].map((run) =>
           checkpoint(run).catch((err: unknown) => {
