@@ -1,5 +1,6 @@
 import { addCategory, addNumeric, createCategoricalState, createNumericState, type CategoricalColumnState, type NumericColumnState } from '../../../libs/stats/partial-state.ts';
 import { codeFromLevels, GridCounts, LEGACY_POSITION_LEVELS, POSITION_LEVELS, readableLevels, ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
+import { gridKeyBase, gridKeyLevels } from './grid-key.ts';
 
 /*
  * The drift delta of one feature in one window (a checkpoint chunk's
@@ -310,14 +311,6 @@ export function decodeCodesInto(text: string, target: GridCounts, levels = LEGAC
   }
 }
 
-/** The position levels of a grid key: named at its end (`…/levels=4`), or 64 for keys written before 2026-12-07. */
-function levelsOfGridKey(key: string): number {
-  const match = /\/levels=(\d+)$/.exec(key);
-  return match ? Number(match[1]) : LEGACY_POSITION_LEVELS;
-}
-
-/** A grid key without its position levels: keys with the same base name the same grid points. */
-export const gridKeyBase = (key: string): string => key.replace(/\/levels=\d+$/, '');
 
 class VarintWriter {
   private bytes: Uint8Array;
@@ -380,7 +373,7 @@ export function decodeInto(text: string, target: DecodeTarget): void {
   let onGrid: GridCounts | undefined;
   let same = false;
   if (parsed.g !== undefined) {
-    const levels = levelsOfGridKey(parsed.g);
+    const levels = gridKeyLevels(parsed.g);
     if (!readableLevels(levels)) throw new RangeError(`drift chunk coded at ${levels} position levels; this version reads ${POSITION_LEVELS} or a finer power of two`);
     // The same grid points at another resolution (a chunk of before the levels changed) are read onto this grid too.
     same = target.numeric instanceof GridCounts && target.gridKey !== undefined && (parsed.g === target.gridKey || gridKeyBase(parsed.g) === gridKeyBase(target.gridKey));

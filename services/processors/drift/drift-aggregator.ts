@@ -4,7 +4,8 @@ import { resolveThresholds } from '../../../libs/stats/drift-decision.ts';
 import type { EncodedPart, PendingPart, WindowAggregator, WindowKey } from '../aggregator.ts';
 import { CategoryAccumulator, GridAccumulator, RawAccumulator, SKIP_ACCUMULATOR, type FeatureAccumulator, type GridEncoder } from './column-codec.ts';
 import type { DriftPolicy } from './drift-finalizer.ts';
-import { featureGridPlan, gridKey } from './drift-grid.ts';
+import { featureGridPlan } from './drift-grid.ts';
+import { gridKey } from './grid-key.ts';
 import type { ProfileCache } from './profile-cache.ts';
 
 /** How each feature of a model version is aggregated, from the profile in force: made once per profile. */

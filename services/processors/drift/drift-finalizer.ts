@@ -4,8 +4,8 @@ import type { FeatureProfile } from '../../../libs/profiles/reference-profile.ts
 import { decideDatasetDrift, resolveThresholds, type DriftThresholds } from '../../../libs/stats/drift-decision.ts';
 import type { AlertSignal, ClosedWindow, WindowFinalizer } from '../window-finalizer.ts';
 import type { DriftStatsPool } from './drift-stats-pool.ts';
-import { gridKey, parseGridKey } from './drift-grid.ts';
-import { gridKeyBase, gridKeyOf } from './column-codec.ts';
+import { gridKey, gridKeyBase, parseGridKey } from './grid-key.ts';
+import { gridKeyOf } from './column-codec.ts';
 import { computeFeatureDrift, type FeatureDriftTask } from './feature-drift.ts';
 import { createProfileCache, type ProfileCache } from './profile-cache.ts';
 

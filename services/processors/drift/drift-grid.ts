@@ -1,30 +1,7 @@
-import type { FeatureProfile } from '../../../libs/profiles/reference-profile.ts';
-import { referenceColumnState } from '../../../libs/profiles/reference-profile.ts';
-import type { StoredProfile } from '../../../libs/profiles/profile-store.ts';
+import { referenceColumnState, type FeatureProfile } from '../../../libs/profiles/reference-profile.ts';
 import { DEFAULT_BIN_COUNT } from '../../../libs/stats/binning.ts';
 import { sortedValues, type NumericColumnState } from '../../../libs/stats/partial-state.ts';
-import { distinctSorted, LEGACY_POSITION_LEVELS, MAX_GRID_POINTS, POSITION_LEVELS, ReferenceGrid, referenceGridPoints } from '../../../libs/stats/reference-grid.ts';
-
-/**
- * Which grid a chunk's values are counted on: the profile in force (its
- * model version and profile version), the PSI bin count, whose edges are
- * grid points, and the position levels inside an interval
- * (`1/3/10/levels=4`). Written into every grid-shaped chunk state. Keys of
- * chunks written before 2026-12-07 end at the bin count: 64 levels
- * (LEGACY_POSITION_LEVELS). A reader older than the levels cannot parse
- * the newer keys, so it reports such chunks as unreadable rather than
- * misreading their codes.
- */
-export function gridKey(stored: StoredProfile, bins: number | undefined): string {
-  return `${stored.profile.model_version}/${stored.profileVersion}/${bins ?? DEFAULT_BIN_COUNT}/levels=${POSITION_LEVELS}`;
-}
-
-/** The parts of a grid key (the model version may itself contain '/'). */
-export function parseGridKey(key: string): { modelVersion: string; profileVersion: number; bins: number; levels: number } | undefined {
-  const match = /^(.+)\/(\d+)\/(\d+)(?:\/levels=(\d+))?$/.exec(key);
-  if (!match) return undefined;
-  return { modelVersion: match[1]!, profileVersion: Number(match[2]), bins: Number(match[3]), levels: match[4] === undefined ? LEGACY_POSITION_LEVELS : Number(match[4]) };
-}
+import { distinctSorted, MAX_GRID_POINTS, ReferenceGrid, referenceGridPoints } from '../../../libs/stats/reference-grid.ts';
 
 /** The sorted reference sample of a numeric feature. */
 function sampleOf(feature: FeatureProfile): Float64Array {

@@ -4,7 +4,8 @@ import { silentLogger } from '../../../libs/logging/logger.ts';
 import { buildReferenceProfile } from '../../../libs/profiles/reference-profile.ts';
 import { createRng } from '../../../libs/model/random.ts';
 import { GridAccumulator, RawAccumulator, type FeatureAccumulator } from './column-codec.ts';
-import { buildFeatureGrid, gridKey } from './drift-grid.ts';
+import { buildFeatureGrid } from './drift-grid.ts';
+import { gridKey } from './grid-key.ts';
 import { createDriftStatsPool } from './drift-stats-pool.ts';
 import { computeFeatureDrift, type FeatureDriftTask } from './feature-drift.ts';
 

@@ -7,7 +7,8 @@ import { createCategoricalState, createNumericState, type ColumnState, type Nume
 import { GridCounts, type ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
 import { messageOf } from '../../../libs/errors/errors.ts';
 import { decodeInto, type DecodeTarget } from './column-codec.ts';
-import { buildFeatureGrid, featureGridPlan, parseGridKey } from './drift-grid.ts';
+import { buildFeatureGrid, featureGridPlan } from './drift-grid.ts';
+import { parseGridKey } from './grid-key.ts';
 
 /**
  * Everything the drift of one feature in one closed window depends on, as

@@ -16,7 +16,8 @@ import { computeColumnReport } from '../../../libs/stats/column-report.ts';
 import { createNumericState, addNumeric } from '../../../libs/stats/partial-state.ts';
 import { wassersteinGridBound } from '../../../libs/stats/reference-grid.ts';
 import { GridAccumulator, RawAccumulator } from './column-codec.ts';
-import { buildFeatureGrid, gridKey } from './drift-grid.ts';
+import { buildFeatureGrid } from './drift-grid.ts';
+import { gridKey } from './grid-key.ts';
 import { computeFeatureDrift } from './feature-drift.ts';
 
 const rng = createRng(2024);
