@@ -1,5 +1,5 @@
 import { addCategory, addNumeric, createCategoricalState, createNumericState, type CategoricalColumnState, type NumericColumnState } from '../../../libs/stats/partial-state.ts';
-import { codeFromLevels, GridCounts, LEGACY_POSITION_LEVELS, POSITION_LEVELS, readableLevels, ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
+import { codeFromLevels, GridCounts, POSITION_LEVELS, readableLevels, ReferenceGrid } from '../../../libs/stats/reference-grid.ts';
 import { gridKeyBase, gridKeyLevels } from './grid-key.ts';
 
 /*
@@ -286,7 +286,7 @@ function addCode(target: GridCounts, written: number, count: number, levels: num
 }
 
 /** Adds encoded runs ("r", see encodeGridValues), written at `levels` position levels, into counts on the same grid points. */
-export function decodeRunsInto(text: string, target: GridCounts, levels = POSITION_LEVELS): void {
+function decodeRunsInto(text: string, target: GridCounts, levels: number): void {
   const input = varintReader(text);
   let code = 0;
   while (!input.done()) {
@@ -302,7 +302,7 @@ export function decodeRunsInto(text: string, target: GridCounts, levels = POSITI
 }
 
 /** Adds the older (step, count) pairs ("s") into counts on the same grid points: chunks written before the run coding. */
-export function decodeCodesInto(text: string, target: GridCounts, levels = LEGACY_POSITION_LEVELS): void {
+function decodeCodesInto(text: string, target: GridCounts, levels: number): void {
   const input = varintReader(text);
   let code = 0;
   while (!input.done()) {
