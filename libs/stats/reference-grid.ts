@@ -27,9 +27,10 @@
  *
  * So a checkpoint chunk holds at most one count per (interval, level)
  * however many events it covers, and ~2 characters of state text per value
- * instead of 8 bytes when it is sparse (a few values per interval). The grid is only used for
- * references with more distinct values than the few-valued threshold: a
- * few-valued feature's exact distinct values decide its chi-square.
+ * instead of 8 bytes when it is sparse (a few values per interval). The
+ * grid is only used for references with more distinct values than the
+ * few-valued threshold: a few-valued feature's exact distinct values
+ * decide its chi-square.
  */
 import { referenceQuantileEdges } from './binning.ts';
 
@@ -46,8 +47,8 @@ import { referenceQuantileEdges } from './binning.ts';
  * 1e-6–3e-6 (services/processors/drift/grid-drift.test.ts, 3,000-value
  * references): far below its 0.1 drift threshold, and below what the
  * reference sample itself resolves. Chunks written at another resolution
- * say so in their grid key (drift-grid.ts) and are read through
- * codeFromLevels.
+ * say so in their grid key (services/processors/drift/grid-key.ts) and
+ * are read through codeFromLevels.
  */
 export const POSITION_LEVELS = 4;
 const LEVEL_BITS = 2;

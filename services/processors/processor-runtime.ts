@@ -68,9 +68,10 @@ interface CheckpointState {
  * window deltas since the previous checkpoint plus a checkpoint row (last
  * offset covered, max event time); checkpoints of several partitions ready
  * at the same moment share that insert (checkpoint-writer.ts). Only after it
- * succeeds are the Kafka offsets committed. On (re)assignment a partition restores its watermark and offset
- * from its checkpoint row and skips offsets at or below it, so a crash at
- * any moment neither loses nor double counts an event.
+ * succeeds are the Kafka offsets committed. On (re)assignment a partition
+ * restores its watermark and offset from its checkpoint row and skips
+ * offsets at or below it, so a crash at any moment neither loses nor
+ * double counts an event.
  *
  * Checkpoints are written only from inside eachBatch (and on close): kafkajs
  * finishes a batch before it rejoins the group, so a partition's new owner

@@ -311,7 +311,6 @@ function decodeCodesInto(text: string, target: GridCounts, levels: number): void
   }
 }
 
-
 class VarintWriter {
   private bytes: Uint8Array;
   length = 0;

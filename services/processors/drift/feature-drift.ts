@@ -118,7 +118,7 @@ interface PreparedReference {
 }
 
 /** Numeric references prepared, by base64 sample (insertion order: oldest first), with what else they were prepared for. */
-const prepared = new Map<string, { key: string; values: number; value: PreparedReference }>();
+const prepared = new Map<string, { key: string; value: PreparedReference }>();
 let preparedValues = 0;
 /** Sample values the prepared references hold at most (~40 bytes each with the grid); the oldest are dropped beyond. */
 const PREPARED_VALUES_MAX = 1_000_000;
@@ -138,17 +138,18 @@ function preparedReference(feature: FeatureProfile, bins: number | undefined, fe
   const found = prepared.get(feature.sample);
   if (found?.key === key) return found.value;
   const value = { reference: referenceColumnState(feature), ...featureGridPlan(feature, bins, fewValuesMax) };
-  const values = (value.reference as NumericColumnState).count;
   if (found) {
     prepared.delete(feature.sample);
-    preparedValues -= found.values;
+    preparedValues -= sampleSize(found.value);
   }
   for (const [sample, entry] of prepared) {
-    if (preparedValues + values <= PREPARED_VALUES_MAX) break;
+    if (preparedValues + sampleSize(value) <= PREPARED_VALUES_MAX) break;
     prepared.delete(sample);
-    preparedValues -= entry.values;
+    preparedValues -= sampleSize(entry.value);
   }
-  prepared.set(feature.sample, { key, values, value });
-  preparedValues += values;
+  prepared.set(feature.sample, { key, value });
+  preparedValues += sampleSize(value);
   return value;
 }
+
+const sampleSize = (p: PreparedReference) => (p.reference as NumericColumnState).count;
