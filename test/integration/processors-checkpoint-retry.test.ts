@@ -75,8 +75,20 @@ describe('processor checkpoints', () => {
       checkpointMaxEvents: 1_000_000,
     });
     await runtime.start();
-    // Small sends: many batches per partition, so writes overlap batches both while failing and after.
-    for (let i = 0; i < n; i += 200) await env.producer.send({ topic: topics.predictions, acks: -1, messages: messages.slice(i, i + 200) });
+    // Small sends: many batches per partition, so writes overlap batches both while failing and after. Until the
+    // first refusal each send is consumed before the next: every send then makes its own batches and checkpoint
+    // attempts. A refused partition retries at its next batch (never from a timer: writes happen inside
+    // eachBatch), so events must still come after the first refusal: how many inserts the group commit
+    // (checkpoint-writer.ts) makes of a burst of sends depends on timing, and once left them all before it.
+    const send = (from: number) => env.producer.send({ topic: topics.predictions, acks: -1, messages: messages.slice(from, from + 200) });
+    let sent = 0;
+    while (flaky.failures() === 0 && sent < n / 2) {
+      await send(sent);
+      sent += 200;
+      assert.ok(await waitFor(async () => runtime.stats().consumed >= sent, 30_000), `send consumed (${runtime.stats().consumed} of ${sent})`);
+    }
+    assert.ok(flaky.failures() > 0, `an insert refused within the first half of the events (${sent} sent)`);
+    for (; sent < n; sent += 200) await send(sent);
     assert.ok(await waitFor(async () => runtime.stats().consumed >= n, 60_000), `every event consumed (${runtime.stats().consumed} of ${n})`);
     await runtime.close();
 
