@@ -41,4 +41,29 @@ echo "[test] ${#files[@]} test files"
 # Each file runs in its own process (chDB binds one data directory per process). --test-force-exit ends a
 # file's process once its tests and hooks are done: a handle left open (a client still retrying against a
 # broker a failed test left down) otherwise kept it alive past every timeout, holding the whole run.
-node --import tsx --test --test-reporter=spec --test-concurrency=2 --test-timeout=600000 --test-force-exit "${files[@]}"
+run_files() {
+  node --import tsx --test --test-concurrency=2 --test-timeout=600000 --test-force-exit \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=./test/support/exit-reporter.mjs --test-reporter-destination=stderr "$@"
+}
+DRIFTLINE_TEST_EXITS=$(mktemp)
+export DRIFTLINE_TEST_EXITS
+rc=0
+run_files "${files[@]}" || rc=$?
+[[ $rc == 0 ]] && exit 0
+
+# How the failing files' processes ended (test/support/exit-reporter.ts). A file whose process was killed by a
+# signal while none of its tests failed is run once more, alone, and must then pass in full: a rare crash of the
+# embedded engine while a process exits (see the reporter). Any other failure fails the run as it is.
+mapfile -t died < <(node -e '
+  const records = require("node:fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const died = records.filter((r) => r.died).map((r) => r.died);
+  const failed = records.filter((r) => r.failed !== undefined).map((r) => r.failed);
+  for (const d of died) console.error(`[test] ${d.file}: its process died of ${d.signal} (exit code ${d.exitCode}) with none of its tests failing`);
+  for (const f of failed) console.error(`[test] failed: ${f}`);
+  if (failed.length === 0) for (const d of died) console.log(d.file);
+' "$DRIFTLINE_TEST_EXITS")
+if [[ ${#died[@]} -eq 0 ]]; then exit "$rc"; fi
+echo "[test] running ${#died[@]} file(s) once more after a death by signal: ${died[*]}"
+: >"$DRIFTLINE_TEST_EXITS"
+run_files "${died[@]}"
