@@ -11,10 +11,12 @@ import type { Kafka, Producer } from 'kafkajs';
 import { after, before } from 'node:test';
 import { createClickHouse, queryRows, type ClickHouseClient } from '../../libs/clickhouse/client.ts';
 import { migrate } from '../../libs/clickhouse/migrations.ts';
+import { messageOf } from '../../libs/errors/errors.ts';
 import { createKafka } from '../../libs/kafka/client.ts';
 import { createIdempotentProducer } from '../../libs/kafka/producer.ts';
 import type { TopicNames } from '../../libs/kafka/topology.ts';
 import { ensureDriftlineTopics } from '../../libs/kafka/topology.ts';
+import { settledWithin } from '../../libs/lifecycle/deadline.ts';
 import { repoRoot } from '../../libs/local/local-services.ts';
 import { createLogger, silentLogger, type Logger } from '../../libs/logging/logger.ts';
 
@@ -105,12 +107,9 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, 
  */
 export async function settleWithin(work: Promise<unknown> | undefined, ms: number, what: string): Promise<void> {
   if (!work) return;
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<'gave up'>((resolve) => {
-    timer = setTimeout(() => resolve('gave up'), ms);
-  });
-  const outcome = await Promise.race([work.then(() => 'settled', (err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`), gaveUp]);
-  clearTimeout(timer);
-  if (outcome === 'gave up') console.error(`[clean-up] ${what}: not settled after ${ms} ms; left behind`);
-  else if (outcome !== 'settled') console.error(`[clean-up] ${what}: ${outcome}`);
+  try {
+    if (!(await settledWithin(work, ms))) console.error(`[clean-up] ${what}: not settled after ${ms} ms; left behind`);
+  } catch (err) {
+    console.error(`[clean-up] ${what}: failed: ${messageOf(err)}`);
+  }
 }
